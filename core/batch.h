@@ -1,0 +1,15 @@
+// One minibatch: B parallel streams of text, T steps each, as vocabulary ids.
+#pragma once
+
+namespace charnn {
+
+// The id at time step t of stream b is at index t * B + b (time-major), so the B ids of one
+// step are contiguous and row t * B + b of every (T*B, ·) activation matrix belongs to them.
+struct Batch {
+  int B = 0;
+  int T = 0;
+  const int* inputs = nullptr;   // (T, B) x_t: the character read at step t
+  const int* targets = nullptr;  // (T, B) the character that follows it, to be predicted
+};
+
+}  // namespace charnn

@@ -1,0 +1,109 @@
+// A character-level language model: a recurrent network (Rnn or Lstm) under the shared softmax
+// head, with all parameters in one flat buffer.
+//
+//   ids ─► Net::forward (layer by layer, t = 0..T-1) ─► h of the top layer ─► head ─► loss
+//   loss ─► head backward ─► Net::backward (layers top-down, t = T-1..0) ─► grads
+//
+// loss() and loss_and_grad() are the functions training calls, and the gradient checker
+// calls the very same ones. Nothing training-only (clipping, the optimizer) happens here.
+#pragma once
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/batch.h"
+#include "core/params.h"
+#include "core/rng.h"
+#include "core/softmax_head.h"
+
+namespace charnn {
+
+template <class Net>
+class LanguageModel {
+ public:
+  using S = typename Net::Scalar;
+  using Config = typename Net::Config;
+
+  explicit LanguageModel(const Config& config)
+      : net_(config, layout_),
+        head_(net_.output_size(), config.vocab, layout_),
+        params(layout_.size(), S(0)),
+        grads(layout_.size(), S(0)) {}
+
+  const Layout& layout() const { return layout_; }
+  const Net& net() const { return net_; }
+  const Config& config() const { return net_.config(); }
+  int vocab() const { return net_.config().vocab; }
+
+  // The carried hidden state of B streams: per layer h0 (and c0 for the LSTM), each (B,H).
+  Layout state_layout(int B) const { return net_.state_layout(B); }
+
+  // Fills params with the initial values (docs/training.md).
+  void init(Rng& rng) {
+    net_.init(params.data(), layout_, rng);
+    head_.init(params.data(), layout_, rng);
+  }
+
+  // Mean cross-entropy (S3) of the batch, in nats per character. Reads the initial state from
+  // state_in and writes the state after the last step to state_out (they may be one buffer).
+  double loss(const Batch& batch, const S* state_in, S* state_out) {
+    return forward(batch, state_in, state_out);
+  }
+
+  // The same loss, and its gradient: grads is overwritten with ∂L/∂params, and, when dstate_in
+  // is not null, it receives ∂L/∂state_in. The final state is not differentiated: truncated
+  // backpropagation through time treats it as a constant for the next chunk.
+  double loss_and_grad(const Batch& batch, const S* state_in, S* state_out, S* dstate_in) {
+    const double L = forward(batch, state_in, state_out);
+    std::fill(grads.begin(), grads.end(), S(0));
+    head_.backward(params.data(), layout_, net_.output(), batch.targets, probs_, grads.data(),
+                   dtop_);
+    net_.backward(params.data(), layout_, dtop_, grads.data(), dstate_in);
+    return L;
+  }
+
+  // (Data members are at the end, in construction order.)
+
+ private:
+  double forward(const Batch& batch, const S* state_in, S* state_out) {
+    const int V = vocab();
+    const int N = batch.B * batch.T;
+    if (batch.B < 1 || batch.T < 1) throw std::invalid_argument("batch must have B >= 1, T >= 1");
+    for (int k = 0; k < N; ++k)
+      if (batch.inputs[k] < 0 || batch.inputs[k] >= V || batch.targets[k] < 0 ||
+          batch.targets[k] >= V)
+        throw std::out_of_range("character id outside the vocabulary of " + std::to_string(V));
+    reserve(batch.B, batch.T);
+    net_.forward(params.data(), layout_, batch.inputs, batch.B, batch.T, state_in, state_out);
+    return head_.forward(params.data(), layout_, net_.output(), batch.targets, probs_);
+  }
+
+  // Sizes the workspaces for (B,T); does nothing when they already fit.
+  void reserve(int B, int T) {
+    if (B == B_ && T == T_) return;
+    B_ = B;
+    T_ = T;
+    const int N = B * T;
+    probs_buf_.assign(static_cast<std::size_t>(N) * vocab(), S(0));
+    dtop_buf_.assign(static_cast<std::size_t>(N) * net_.output_size(), S(0));
+    probs_ = Mat<S>(probs_buf_.data(), N, vocab());
+    dtop_ = Mat<S>(dtop_buf_.data(), N, net_.output_size());
+    net_.reserve(B, T);
+  }
+
+  Layout layout_;  // declared first: net_ and head_ register their tensors in it
+  Net net_;
+  SoftmaxHead<S> head_;
+  int B_ = 0, T_ = 0;
+  std::vector<S> probs_buf_, dtop_buf_;
+  Mat<S> probs_;  // (N,V) probabilities, then dy
+  Mat<S> dtop_;   // (N,H) ∂L/∂h of the top layer
+
+ public:
+  std::vector<S> params;  // every parameter, in layout order
+  std::vector<S> grads;   // the gradient, same layout
+};
+
+}  // namespace charnn

@@ -1,0 +1,263 @@
+// LSTM, forward and backward. Read it beside docs/lstm.md (and beside rnn/rnn.cpp: the two
+// files have the same skeleton; the gates are the difference).
+//
+// Shape legend: B batch, T steps, V vocabulary, H hidden, L layers, N = T*B.
+#include "lstm/lstm.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "core/activations.h"
+#include "core/gemm.h"
+
+namespace charnn {
+
+// ---------------------------------------------------------------------------------------------
+// Parameters
+// ---------------------------------------------------------------------------------------------
+
+template <class S>
+Lstm<S>::Lstm(const Config& config, Layout& layout) : cfg_(config) {
+  check_shape(cfg_.vocab > 0 && cfg_.hidden > 0 && cfg_.layers > 0, "Lstm needs V, H, L > 0");
+  const int H = cfg_.hidden;
+  for (int l = 0; l < cfg_.layers; ++l) {
+    const std::string p = "l" + std::to_string(l) + ".";
+    const int in = l == 0 ? cfg_.vocab : H;
+    first_tensor_.push_back(layout.add(p + "W_f", H, in));
+    layout.add(p + "W_i", H, in);
+    layout.add(p + "W_g", H, in);
+    layout.add(p + "W_o", H, in);
+    for (const char* gate : {"f", "i", "g", "o"})
+      layout.add(p + "U_" + gate, H, H);
+    for (const char* gate : {"f", "i", "g", "o"})
+      layout.add(p + "b_" + gate, 1, H);
+  }
+  cache_.resize(cfg_.layers);
+}
+
+// The four tensors of W (or U, or b) are consecutive in the buffer, so one view spans them.
+template <class S>
+template <class P>
+typename Lstm<S>::template Tensors<P> Lstm<S>::tensors(P* base, const Layout& layout, int l) const {
+  const int k = first_tensor_[l];
+  const int H = cfg_.hidden, in = layout[k].cols;
+  return {Mat<P>(base + layout[k].offset, 4 * H, in),      // W_f..W_o
+          Mat<P>(base + layout[k + 4].offset, 4 * H, H),   // U_f..U_o
+          Mat<P>(base + layout[k + 8].offset, 1, 4 * H)};  // b_f..b_o
+}
+
+template <class S>
+Layout Lstm<S>::state_layout(int B) const {
+  Layout state;
+  for (int l = 0; l < cfg_.layers; ++l) {
+    state.add("l" + std::to_string(l) + ".h0", B, cfg_.hidden);
+    state.add("l" + std::to_string(l) + ".c0", B, cfg_.hidden);
+  }
+  return state;
+}
+
+template <class S>
+void Lstm<S>::init(S* params, const Layout& layout, Rng& rng) const {
+  const int H = cfg_.hidden;
+  const double k = 1.0 / std::sqrt(static_cast<double>(H));
+  for (int l = 0; l < cfg_.layers; ++l) {
+    Tensors<S> w = tensors(params, layout, l);
+    for (Mat<S> m : {w.W, w.U})
+      for (int r = 0; r < m.rows; ++r)
+        for (int c = 0; c < m.cols; ++c)
+          m(r, c) = static_cast<S>(rng.uniform(-k, k));
+    fill(w.b, S(0));
+    fill(w.b.cols_view(F * H, H), S(1));  // b_f = 1: remember by default (docs/lstm.md)
+  }
+}
+
+template <class S>
+void Lstm<S>::reserve(int B, int T) {
+  if (B == B_ && T == T_) return;
+  B_ = B;
+  T_ = T;
+  const std::size_t BH = static_cast<std::size_t>(B) * cfg_.hidden;
+  for (Cache& c : cache_) {
+    c.h.assign((T + 1) * BH, S(0));
+    c.c.assign((T + 1) * BH, S(0));
+    c.gates.assign(4 * T * BH, S(0));
+    c.tanh_c.assign(T * BH, S(0));
+    c.dz.assign(4 * T * BH, S(0));
+    c.dout.assign(T * BH, S(0));
+    c.dh_next.assign(BH, S(0));
+    c.dc_next.assign(BH, S(0));
+  }
+  ids_.assign(static_cast<std::size_t>(T) * B, 0);
+}
+
+template <class S>
+typename Lstm<S>::Step Lstm<S>::step(int l, int t) {
+  const int B = B_, H = cfg_.hidden;
+  Cache& k = cache_[l];
+  Mat<S> hs(k.h.data(), (T_ + 1) * B, H), cs(k.c.data(), (T_ + 1) * B, H);
+  Mat<S> z = Mat<S>(k.gates.data(), T_ * B, 4 * H).rows_view(t * B, B);
+  Mat<S> dz = Mat<S>(k.dz.data(), T_ * B, 4 * H).rows_view(t * B, B);
+  Step s;
+  s.h_prev = hs.rows_view(t * B, B);
+  s.c_prev = cs.rows_view(t * B, B);
+  s.z = z;
+  s.f = z.cols_view(F * H, H);
+  s.i = z.cols_view(I * H, H);
+  s.g = z.cols_view(G * H, H);
+  s.o = z.cols_view(O * H, H);
+  s.c = cs.rows_view((t + 1) * B, B);
+  s.tanh_c = Mat<S>(k.tanh_c.data(), T_ * B, H).rows_view(t * B, B);
+  s.h = hs.rows_view((t + 1) * B, B);
+  s.dz = dz;
+  s.dz_f = dz.cols_view(F * H, H);
+  s.dz_i = dz.cols_view(I * H, H);
+  s.dz_g = dz.cols_view(G * H, H);
+  s.dz_o = dz.cols_view(O * H, H);
+  return s;
+}
+
+template <class S>
+CMat<S> Lstm<S>::output() const {
+  const Cache& c = cache_.back();
+  return CMat<S>(c.h.data() + static_cast<std::size_t>(B_) * cfg_.hidden, T_ * B_, cfg_.hidden);
+}
+
+// ---------------------------------------------------------------------------------------------
+// One time step of one layer: forward, then backward (the forward read bottom-up)
+// ---------------------------------------------------------------------------------------------
+
+// On entry s.z holds W_* x_t + b_* for the four gates (computed for every t before the loop).
+template <class S>
+void Lstm<S>::step_forward(const Tensors<const S>& w, const Step& s) {
+  // (L1)–(L4) add U_* h_{t-1} to all four gates' pre-activations in one product (rows: h_prev Uᵀ)
+  matmul_ABt<S>(s.h_prev, w.U, 1, s.z);
+  for (int b = 0; b < s.h.rows; ++b)
+    for (int j = 0; j < s.h.cols; ++j) {
+      s.f(b, j) = sigmoid(s.f(b, j));    // (L1) f_t = σ(W_f x_t + U_f h_{t-1} + b_f)  forget gate
+      s.i(b, j) = sigmoid(s.i(b, j));    // (L2) i_t = σ(W_i x_t + U_i h_{t-1} + b_i)  input gate
+      s.g(b, j) = std::tanh(s.g(b, j));  // (L3) g_t = tanh(W_g x_t + U_g h_{t-1} + b_g)  candidate
+      s.o(b, j) = sigmoid(s.o(b, j));    // (L4) o_t = σ(W_o x_t + U_o h_{t-1} + b_o)  output gate
+      s.c(b, j) = s.f(b, j) * s.c_prev(b, j) + s.i(b, j) * s.g(b, j);  // (L5) c_t = f⊙c_{t-1} + i⊙g
+      s.tanh_c(b, j) = std::tanh(s.c(b, j));
+      s.h(b, j) = s.o(b, j) * s.tanh_c(b, j);  // (L6) h_t = o_t ⊙ tanh(c_t)
+    }
+}
+
+// dout: (B,H) ∂L/∂h_t from above. dh_next, dc_next: (B,H) on entry ∂L/∂h_t and ∂L/∂c_t from
+// step t+1, on exit ∂L/∂h_{t-1} and ∂L/∂c_{t-1} for step t-1.
+template <class S>
+void Lstm<S>::step_backward(const Tensors<const S>& w, const Step& s, CMat<S> dout, Mat<S> dh_next,
+                            Mat<S> dc_next) {
+  for (int b = 0; b < s.h.rows; ++b)
+    for (int j = 0; j < s.h.cols; ++j) {
+      const S f = s.f(b, j), i = s.i(b, j), g = s.g(b, j), o = s.o(b, j);
+      const S tanh_c = s.tanh_c(b, j);
+      const S dh = dout(b, j) + dh_next(b, j);  // (LB1) dh_t = dout_t + dh_next
+      const S do_ = dh * tanh_c;                // (LB2) do_t = dh_t ⊙ tanh(c_t)
+      const S dc = dh * o * (S(1) - tanh_c * tanh_c) + dc_next(b, j);  // (LB3) dc_t
+      const S df = dc * s.c_prev(b, j);     // (LB4) df_t = dc_t ⊙ c_{t-1}
+      const S di = dc * g;                  // (LB5) di_t = dc_t ⊙ g_t
+      const S dg = dc * i;                  // (LB6) dg_t = dc_t ⊙ i_t
+      s.dz_f(b, j) = df * f * (S(1) - f);   // (LB7) dz_f = df ⊙ f ⊙ (1-f)
+      s.dz_i(b, j) = di * i * (S(1) - i);   // (LB8) dz_i = di ⊙ i ⊙ (1-i)
+      s.dz_g(b, j) = dg * (S(1) - g * g);   // (LB9) dz_g = dg ⊙ (1-g²)
+      s.dz_o(b, j) = do_ * o * (S(1) - o);  // (LB10) dz_o = do ⊙ o ⊙ (1-o)
+      dc_next(b, j) = dc * f;               // (LB11) dc_next = dc_t ⊙ f_t
+    }
+  // (LB12) dh_next = U_fᵀ dz_f + U_iᵀ dz_i + U_gᵀ dz_g + U_oᵀ dz_o, in one product (rows: dz U)
+  matmul_AB<S>(s.dz, w.U, 0, dh_next);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The whole sequence: layers bottom-up, t = 0..T-1
+// ---------------------------------------------------------------------------------------------
+
+template <class S>
+void Lstm<S>::forward(const S* params, const Layout& layout, const int* ids, int B, int T,
+                      const S* state_in, S* state_out) {
+  reserve(B, T);
+  std::copy(ids, ids + static_cast<std::size_t>(T) * B, ids_.begin());
+  const int H = cfg_.hidden;
+  const Layout state = state_layout(B);
+  for (int l = 0; l < cfg_.layers; ++l) {
+    const Tensors<const S> w = tensors(params, layout, l);
+    Cache& k = cache_[l];
+    Mat<S> hs(k.h.data(), (T + 1) * B, H), cs(k.c.data(), (T + 1) * B, H);
+    Mat<S> Z(k.gates.data(), T * B, 4 * H);  // (N,4H) pre-activations of every gate and step
+
+    // The input part of (L1)–(L4), W_* x_t + b_*, for all T steps and four gates at once: it
+    // does not depend on the recurrence, so it leaves the time loop.
+    if (l == 0) {
+      for (int n = 0; n < T * B; ++n) {
+        const int x = ids_[n];
+        S* z = Z.row(n);
+        for (int j = 0; j < 4 * H; ++j) {
+          z[j] = w.W(j, x) + w.b(0, j);  // (L7) W_* x_t = column x_t of W_* (one-hot)
+        }
+      }
+    } else {
+      CMat<S> X(cache_[l - 1].h.data() + static_cast<std::size_t>(B) * H, T * B, H);
+      matmul_ABt<S>(X, w.W, 0, Z);  // (L1)–(L4) W_* x_t for every t and gate (rows: X Wᵀ)
+      for (int n = 0; n < T * B; ++n)
+        for (int j = 0; j < 4 * H; ++j)
+          Z(n, j) += w.b(0, j);  // (L1)–(L4) ... + b_*
+    }
+
+    copy<S>(state.view(state_in, 2 * l), hs.rows_view(0, B));      // h_{-1} = h0
+    copy<S>(state.view(state_in, 2 * l + 1), cs.rows_view(0, B));  // c_{-1} = c0
+    for (int t = 0; t < T; ++t)
+      step_forward(w, step(l, t));
+    copy<S>(hs.rows_view(T * B, B), state.view(state_out, 2 * l));  // carried to the next chunk
+    copy<S>(cs.rows_view(T * B, B), state.view(state_out, 2 * l + 1));
+  }
+}
+
+template <class S>
+void Lstm<S>::backward(const S* params, const Layout& layout, CMat<S> dtop, S* grads,
+                       S* dstate_in) {
+  const int B = B_, T = T_, H = cfg_.hidden;
+  const Layout state = state_layout(B);
+  for (int l = cfg_.layers - 1; l >= 0; --l) {
+    const Tensors<const S> w = tensors(params, layout, l);
+    const Tensors<S> d = tensors(grads, layout, l);  // d.U is dU_f..dU_o, and so on
+    Cache& k = cache_[l];
+    CMat<S> dout = l == cfg_.layers - 1 ? dtop : CMat<S>(k.dout.data(), T * B, H);
+    Mat<S> dh_next(k.dh_next.data(), B, H), dc_next(k.dc_next.data(), B, H);
+
+    fill(dh_next, S(0));  // nothing flows back from beyond the chunk (truncated BPTT)
+    fill(dc_next, S(0));
+    for (int t = T - 1; t >= 0; --t)
+      step_backward(w, step(l, t), dout.rows_view(t * B, B), dh_next, dc_next);
+
+    // The parameter gradients sum over t; with dz_t for every t in hand they are one product
+    // each, out of the time loop, for all four gates at once.
+    CMat<S> dZ(k.dz.data(), T * B, 4 * H);
+    CMat<S> H_prev(k.h.data(), T * B, H);  // rows t*B + b hold h_{t-1}
+    matmul_AtB<S>(dZ, H_prev, 1, d.U);     // (LB13) dU_* += Σ_t dz_* h_{t-1}ᵀ
+    for (int n = 0; n < T * B; ++n)
+      for (int j = 0; j < 4 * H; ++j)
+        d.b(0, j) += dZ(n, j);  // (LB15) db_* += Σ_t dz_*
+    if (l == 0) {
+      for (int n = 0; n < T * B; ++n) {
+        const int x = ids_[n];
+        for (int j = 0; j < 4 * H; ++j)
+          d.W(j, x) += dZ(n, j);  // (LB14) one-hot: column x_t
+      }
+    } else {
+      CMat<S> X(cache_[l - 1].h.data() + static_cast<std::size_t>(B) * H, T * B, H);
+      matmul_AtB<S>(dZ, X, 1, d.W);  // (LB14) dW_* += Σ_t dz_* x_tᵀ
+      Mat<S> dX(cache_[l - 1].dout.data(), T * B, H);
+      matmul_AB<S>(dZ, w.W, 0, dX);  // (LB16) dx_t = Σ_* W_*ᵀ dz_*: dout of the layer below
+    }
+    if (dstate_in) {
+      copy<S>(dh_next, state.view(dstate_in, 2 * l));      // ∂L/∂h0, by (LB12) at t = 0
+      copy<S>(dc_next, state.view(dstate_in, 2 * l + 1));  // ∂L/∂c0, by (LB11) at t = 0
+    }
+  }
+}
+
+template class Lstm<float>;
+template class Lstm<double>;
+
+}  // namespace charnn

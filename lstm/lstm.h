@@ -1,0 +1,110 @@
+// LSTM: L stacked layers of long short-term memory cells, batched over B streams.
+//
+// Shape legend: B batch (parallel streams), T time steps, V vocabulary, H hidden units,
+// L layers, N = T*B. Layer 0 reads one-hot characters (x_t is an id); layer l > 0 reads the
+// h_t of layer l-1. Equations (L1)–(L7) and (LB1)–(LB16) are derived in docs/lstm.md; each line
+// that computes one carries its label. rnn/rnn.h has the same skeleton.
+//
+// Each gate has its own weights: W_f, U_f, b_f for the forget gate f, and likewise i (input),
+// g (candidate), o (output). The four gates' tensors lie one after another in the parameter
+// buffer, so W_f..W_o together form one (4H,in) matrix W and a single product computes all
+// four pre-activations; each gate is then a block of H columns of the result.
+#pragma once
+
+#include <vector>
+
+#include "core/matrix.h"
+#include "core/params.h"
+#include "core/rng.h"
+
+namespace charnn {
+
+template <class S>
+class Lstm {
+ public:
+  using Scalar = S;
+  static constexpr const char* kName = "lstm";
+
+  struct Config {
+    int vocab = 0;   // V
+    int hidden = 0;  // H
+    int layers = 1;  // L
+  };
+
+  // Registers, for each layer n, l<n>.W_f, .W_i, .W_g, .W_o (H,in), then l<n>.U_f .. .U_o
+  // (H,H), then l<n>.b_f .. .b_o (1,H) in `layout`; in = V for layer 0, H above it.
+  Lstm(const Config& config, Layout& layout);
+
+  const Config& config() const { return cfg_; }
+  int output_size() const { return cfg_.hidden; }
+
+  // The state carried between chunks: l<n>.h0 and l<n>.c0 (B,H) per layer.
+  Layout state_layout(int B) const;
+
+  // Weights uniform in ±1/√H, biases zero except the forget gate's b_f = 1 (docs/lstm.md).
+  void init(S* params, const Layout& layout, Rng& rng) const;
+
+  // Sizes the per-layer caches for (B,T); allocation happens here and nowhere in the time loop.
+  void reserve(int B, int T);
+
+  // Runs every layer over t = 0..T-1 and caches what backward needs.
+  // ids: (T,B) input characters; state_in/state_out: the state_layout(B) buffers (may alias).
+  void forward(const S* params, const Layout& layout, const int* ids, int B, int T,
+               const S* state_in, S* state_out);
+
+  // h_t of the top layer for every step: (N,H), row t*B + b.
+  CMat<S> output() const;
+
+  // dout: (N,H) ∂L/∂h_t of the top layer from the head. Adds ∂L/∂params into grads and, when
+  // dstate_in is not null, writes ∂L/∂state_in there. Layers top-down, t = T-1..0.
+  void backward(const S* params, const Layout& layout, CMat<S> dout, S* grads, S* dstate_in);
+
+  // Column block of each gate in the stacked (·,4H) matrices.
+  enum Gate { F = 0, I = 1, G = 2, O = 3 };
+
+ private:
+  // One layer's tensors as views into a flat buffer (parameters or gradients). Rows
+  // [kH, (k+1)H) of W and U, and columns [kH, (k+1)H) of b, belong to gate k (F, I, G, O).
+  template <class P>
+  struct Tensors {
+    Mat<P> W;  // (4H,in) W_f; W_i; W_g; W_o   input weights
+    Mat<P> U;  // (4H,H)  U_f; U_i; U_g; U_o   recurrent weights
+    Mat<P> b;  // (1,4H)  b_f, b_i, b_g, b_o   biases
+  };
+  template <class P>
+  Tensors<P> tensors(P* base, const Layout& layout, int l) const;
+
+  // What one layer keeps from forward for backward, for the whole sequence.
+  struct Cache {
+    std::vector<S> h;       // ((T+1)*B,H): rows [0,B) hold h0, rows [(t+1)B, (t+2)B) h_t
+    std::vector<S> c;       // ((T+1)*B,H): likewise c0, then c_t
+    std::vector<S> gates;   // (N,4H) f_t | i_t | g_t | o_t (pre-activations until (L1)–(L4))
+    std::vector<S> tanh_c;  // (N,H) tanh(c_t)
+    std::vector<S> dz;      // (N,4H) dz_f | dz_i | dz_g | dz_o: ∂L/∂ pre-activations
+    std::vector<S> dout;    // (N,H) ∂L/∂h_t arriving from the layer above (unused for the top)
+    std::vector<S> dh_next, dc_next;  // (B,H) ∂L/∂h_t and ∂L/∂c_t arriving from step t+1
+  };
+
+  // Views of time step t of layer l: the symbols of (L1)–(L6) and (LB1)–(LB12).
+  struct Step {
+    CMat<S> h_prev, c_prev;         // (B,H) h_{t-1}, c_{t-1}
+    Mat<S> z;                       // (B,4H) all four gates side by side
+    Mat<S> f, i, g, o;              // (B,H) the gates: column blocks of z
+    Mat<S> c, tanh_c, h;            // (B,H) c_t, tanh(c_t), h_t
+    Mat<S> dz;                      // (B,4H) ∂L/∂ pre-activations of the four gates
+    Mat<S> dz_f, dz_i, dz_g, dz_o;  // (B,H) column blocks of dz
+  };
+  Step step(int l, int t);
+
+  static void step_forward(const Tensors<const S>& w, const Step& s);
+  static void step_backward(const Tensors<const S>& w, const Step& s, CMat<S> dout, Mat<S> dh_next,
+                            Mat<S> dc_next);
+
+  Config cfg_;
+  std::vector<int> first_tensor_;  // per layer: index of its W_f in the layout
+  int B_ = 0, T_ = 0;
+  std::vector<Cache> cache_;  // per layer
+  std::vector<int> ids_;      // (T,B) the inputs of the last forward, for the one-hot gradient
+};
+
+}  // namespace charnn

@@ -1,0 +1,203 @@
+// Vanilla RNN, forward and backward. Read it beside docs/rnn.md (and beside lstm/lstm.cpp: the
+// two files have the same skeleton).
+//
+// Shape legend: B batch, T steps, V vocabulary, H hidden, L layers, N = T*B.
+#include "rnn/rnn.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "core/gemm.h"
+
+namespace charnn {
+
+// ---------------------------------------------------------------------------------------------
+// Parameters
+// ---------------------------------------------------------------------------------------------
+
+template <class S>
+Rnn<S>::Rnn(const Config& config, Layout& layout) : cfg_(config) {
+  check_shape(cfg_.vocab > 0 && cfg_.hidden > 0 && cfg_.layers > 0, "Rnn needs V, H, L > 0");
+  const int H = cfg_.hidden;
+  for (int l = 0; l < cfg_.layers; ++l) {
+    const std::string p = "l" + std::to_string(l) + ".";
+    const int in = l == 0 ? cfg_.vocab : H;
+    first_tensor_.push_back(layout.add(p + "W_xh", H, in));
+    layout.add(p + "W_hh", H, H);
+    layout.add(p + "b_h", 1, H);
+  }
+  cache_.resize(cfg_.layers);
+}
+
+template <class S>
+template <class P>
+typename Rnn<S>::template Tensors<P> Rnn<S>::tensors(P* base, const Layout& layout, int l) const {
+  const int k = first_tensor_[l];
+  return {layout.view(base, k), layout.view(base, k + 1), layout.view(base, k + 2)};
+}
+
+template <class S>
+Layout Rnn<S>::state_layout(int B) const {
+  Layout state;
+  for (int l = 0; l < cfg_.layers; ++l)
+    state.add("l" + std::to_string(l) + ".h0", B, cfg_.hidden);
+  return state;
+}
+
+template <class S>
+void Rnn<S>::init(S* params, const Layout& layout, Rng& rng) const {
+  const double k = 1.0 / std::sqrt(static_cast<double>(cfg_.hidden));
+  for (int l = 0; l < cfg_.layers; ++l) {
+    Tensors<S> w = tensors(params, layout, l);
+    for (Mat<S> m : {w.W_xh, w.W_hh})
+      for (int r = 0; r < m.rows; ++r)
+        for (int c = 0; c < m.cols; ++c)
+          m(r, c) = static_cast<S>(rng.uniform(-k, k));
+    fill(w.b_h, S(0));
+  }
+}
+
+template <class S>
+void Rnn<S>::reserve(int B, int T) {
+  if (B == B_ && T == T_) return;
+  B_ = B;
+  T_ = T;
+  const std::size_t BH = static_cast<std::size_t>(B) * cfg_.hidden;
+  for (Cache& c : cache_) {
+    c.h.assign((T + 1) * BH, S(0));
+    c.da.assign(T * BH, S(0));
+    c.dout.assign(T * BH, S(0));
+    c.dh_next.assign(BH, S(0));
+  }
+  ids_.assign(static_cast<std::size_t>(T) * B, 0);
+}
+
+template <class S>
+typename Rnn<S>::Step Rnn<S>::step(int l, int t) {
+  const int B = B_, H = cfg_.hidden;
+  Cache& c = cache_[l];
+  Mat<S> hs(c.h.data(), (T_ + 1) * B, H);
+  Mat<S> das(c.da.data(), T_ * B, H);
+  return {hs.rows_view(t * B, B), hs.rows_view((t + 1) * B, B), das.rows_view(t * B, B)};
+}
+
+template <class S>
+CMat<S> Rnn<S>::output() const {
+  const Cache& c = cache_.back();
+  return CMat<S>(c.h.data() + static_cast<std::size_t>(B_) * cfg_.hidden, T_ * B_, cfg_.hidden);
+}
+
+// ---------------------------------------------------------------------------------------------
+// One time step of one layer: forward, then backward (the forward read bottom-up)
+// ---------------------------------------------------------------------------------------------
+
+// On entry s.h holds W_xh x_t + b_h (computed for every t before the time loop).
+template <class S>
+void Rnn<S>::step_forward(const Tensors<const S>& w, const Step& s) {
+  // (R1) a_t = W_xh x_t + W_hh h_{t-1} + b_h: add W_hh h_{t-1} (rows: h_prev W_hhᵀ)
+  matmul_ABt<S>(s.h_prev, w.W_hh, 1, s.h);
+  for (int b = 0; b < s.h.rows; ++b)
+    for (int j = 0; j < s.h.cols; ++j) {
+      s.h(b, j) = std::tanh(s.h(b, j));  // (R2) h_t = tanh(a_t)
+    }
+}
+
+// dout: (B,H) ∂L/∂h_t from above. dh_next: (B,H) on entry ∂L/∂h_t from step t+1, on exit
+// ∂L/∂h_{t-1} for step t-1.
+template <class S>
+void Rnn<S>::step_backward(const Tensors<const S>& w, const Step& s, CMat<S> dout, Mat<S> dh_next) {
+  for (int b = 0; b < s.h.rows; ++b)
+    for (int j = 0; j < s.h.cols; ++j) {
+      const S h = s.h(b, j);
+      const S dh = dout(b, j) + dh_next(b, j);  // (RB1) dh_t = dout_t + dh_next
+      s.da(b, j) = dh * (S(1) - h * h);         // (RB2) da_t = dh_t ⊙ (1 - h_t²)
+    }
+  matmul_AB<S>(s.da, w.W_hh, 0, dh_next);  // (RB3) dh_next = W_hhᵀ da_t (rows: da W_hh)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The whole sequence: layers bottom-up, t = 0..T-1
+// ---------------------------------------------------------------------------------------------
+
+template <class S>
+void Rnn<S>::forward(const S* params, const Layout& layout, const int* ids, int B, int T,
+                     const S* state_in, S* state_out) {
+  reserve(B, T);
+  std::copy(ids, ids + static_cast<std::size_t>(T) * B, ids_.begin());
+  const int H = cfg_.hidden;
+  const Layout state = state_layout(B);
+  for (int l = 0; l < cfg_.layers; ++l) {
+    const Tensors<const S> w = tensors(params, layout, l);
+    Cache& c = cache_[l];
+    Mat<S> hs(c.h.data(), (T + 1) * B, H);
+    Mat<S> A = hs.rows_view(B, T * B);  // (N,H) a_t for every t, then h_t
+
+    // The input part of (R1), W_xh x_t + b_h, for all T steps at once: it does not depend on
+    // the recurrence, so it leaves the time loop.
+    if (l == 0) {
+      for (int n = 0; n < T * B; ++n) {
+        const int x = ids_[n];
+        S* a = A.row(n);
+        for (int j = 0; j < H; ++j) {
+          a[j] = w.W_xh(j, x) + w.b_h(0, j);  // (R3) W_xh x_t = column x_t of W_xh (one-hot)
+        }
+      }
+    } else {
+      CMat<S> X(cache_[l - 1].h.data() + static_cast<std::size_t>(B) * H, T * B, H);
+      matmul_ABt<S>(X, w.W_xh, 0, A);  // (R1) W_xh x_t for every t (rows: X W_xhᵀ)
+      for (int n = 0; n < T * B; ++n)
+        for (int j = 0; j < H; ++j)
+          A(n, j) += w.b_h(0, j);  // (R1) ... + b_h
+    }
+
+    copy<S>(state.view(state_in, l), hs.rows_view(0, B));  // h_{-1} = h0
+    for (int t = 0; t < T; ++t)
+      step_forward(w, step(l, t));
+    copy<S>(hs.rows_view(T * B, B), state.view(state_out, l));  // carried to the next chunk
+  }
+}
+
+template <class S>
+void Rnn<S>::backward(const S* params, const Layout& layout, CMat<S> dtop, S* grads, S* dstate_in) {
+  const int B = B_, T = T_, H = cfg_.hidden;
+  const Layout state = state_layout(B);
+  for (int l = cfg_.layers - 1; l >= 0; --l) {
+    const Tensors<const S> w = tensors(params, layout, l);
+    const Tensors<S> d = tensors(grads, layout, l);  // d.W_hh is dW_hh, and so on
+    Cache& c = cache_[l];
+    CMat<S> dout = l == cfg_.layers - 1 ? dtop : CMat<S>(c.dout.data(), T * B, H);
+    Mat<S> dh_next(c.dh_next.data(), B, H);
+
+    fill(dh_next, S(0));  // nothing flows back from beyond the chunk (truncated BPTT)
+    for (int t = T - 1; t >= 0; --t)
+      step_backward(w, step(l, t), dout.rows_view(t * B, B), dh_next);
+
+    // The parameter gradients sum over t; with da_t for every t in hand they are one product
+    // each, out of the time loop.
+    CMat<S> dA(c.da.data(), T * B, H);
+    CMat<S> H_prev(c.h.data(), T * B, H);  // rows t*B + b hold h_{t-1}
+    matmul_AtB<S>(dA, H_prev, 1, d.W_hh);  // (RB4) dW_hh += Σ_t da_t h_{t-1}ᵀ
+    for (int n = 0; n < T * B; ++n)
+      for (int j = 0; j < H; ++j)
+        d.b_h(0, j) += dA(n, j);  // (RB6) db_h += Σ_t da_t
+    if (l == 0) {
+      for (int n = 0; n < T * B; ++n) {
+        const int x = ids_[n];
+        for (int j = 0; j < H; ++j)
+          d.W_xh(j, x) += dA(n, j);  // (RB5) one-hot: column x_t
+      }
+    } else {
+      CMat<S> X(cache_[l - 1].h.data() + static_cast<std::size_t>(B) * H, T * B, H);
+      matmul_AtB<S>(dA, X, 1, d.W_xh);  // (RB5) dW_xh += Σ_t da_t x_tᵀ
+      Mat<S> dX(cache_[l - 1].dout.data(), T * B, H);
+      matmul_AB<S>(dA, w.W_xh, 0, dX);  // (RB7) dx_t = W_xhᵀ da_t: dout of the layer below
+    }
+    if (dstate_in) copy<S>(dh_next, state.view(dstate_in, l));  // ∂L/∂h0, by (RB3) at t = 0
+  }
+}
+
+template class Rnn<float>;
+template class Rnn<double>;
+
+}  // namespace charnn

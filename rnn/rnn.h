@@ -1,0 +1,94 @@
+// Vanilla (Elman) RNN: L stacked tanh layers, batched over B streams.
+//
+// Shape legend: B batch (parallel streams), T time steps, V vocabulary, H hidden units,
+// L layers, N = T*B. Layer 0 reads one-hot characters (x_t is an id); layer l > 0 reads the
+// h_t of layer l-1. Equations (R1)–(R3) and (RB1)–(RB7) are derived in docs/rnn.md; each line
+// that computes one carries its label. lstm/lstm.h has the same skeleton.
+#pragma once
+
+#include <vector>
+
+#include "core/matrix.h"
+#include "core/params.h"
+#include "core/rng.h"
+
+namespace charnn {
+
+template <class S>
+class Rnn {
+ public:
+  using Scalar = S;
+  static constexpr const char* kName = "rnn";
+
+  struct Config {
+    int vocab = 0;   // V
+    int hidden = 0;  // H
+    int layers = 1;  // L
+  };
+
+  // Registers l<n>.W_xh (H,in), l<n>.W_hh (H,H), l<n>.b_h (1,H) for each layer n in `layout`;
+  // in = V for layer 0, H above it.
+  Rnn(const Config& config, Layout& layout);
+
+  const Config& config() const { return cfg_; }
+  int output_size() const { return cfg_.hidden; }
+
+  // The state carried between chunks: l<n>.h0 (B,H) per layer.
+  Layout state_layout(int B) const;
+
+  // Weights uniform in ±1/√H, biases zero (docs/training.md).
+  void init(S* params, const Layout& layout, Rng& rng) const;
+
+  // Sizes the per-layer caches for (B,T); allocation happens here and nowhere in the time loop.
+  void reserve(int B, int T);
+
+  // Runs every layer over t = 0..T-1 and caches what backward needs.
+  // ids: (T,B) input characters; state_in/state_out: the state_layout(B) buffers (may alias).
+  void forward(const S* params, const Layout& layout, const int* ids, int B, int T,
+               const S* state_in, S* state_out);
+
+  // h_t of the top layer for every step: (N,H), row t*B + b.
+  CMat<S> output() const;
+
+  // dout: (N,H) ∂L/∂h_t of the top layer from the head. Adds ∂L/∂params into grads and, when
+  // dstate_in is not null, writes ∂L/∂state_in there. Layers top-down, t = T-1..0.
+  void backward(const S* params, const Layout& layout, CMat<S> dout, S* grads, S* dstate_in);
+
+ private:
+  // One layer's tensors as views into a flat buffer (parameters or gradients).
+  template <class P>
+  struct Tensors {
+    Mat<P> W_xh;  // (H,in) input weights
+    Mat<P> W_hh;  // (H,H)  recurrent weights
+    Mat<P> b_h;   // (1,H)  bias
+  };
+  template <class P>
+  Tensors<P> tensors(P* base, const Layout& layout, int l) const;
+
+  // What one layer keeps from forward for backward, for the whole sequence.
+  struct Cache {
+    std::vector<S> h;        // ((T+1)*B,H): rows [0,B) hold h_{-1} = h0, rows [(t+1)B, (t+2)B) h_t
+    std::vector<S> da;       // (N,H) ∂L/∂a_t
+    std::vector<S> dout;     // (N,H) ∂L/∂h_t arriving from the layer above (unused for the top)
+    std::vector<S> dh_next;  // (B,H) ∂L/∂h_t arriving from step t+1
+  };
+
+  // Views of time step t of layer l: the symbols of (R1)–(R2) and (RB1)–(RB3).
+  struct Step {
+    CMat<S> h_prev;  // (B,H) h_{t-1}
+    Mat<S> h;        // (B,H) a_t while (R1) is summed, then h_t
+    Mat<S> da;       // (B,H) ∂L/∂a_t
+  };
+  Step step(int l, int t);
+
+  static void step_forward(const Tensors<const S>& w, const Step& s);
+  static void step_backward(const Tensors<const S>& w, const Step& s, CMat<S> dout, Mat<S> dh_next);
+
+  Config cfg_;
+  std::vector<int> first_tensor_;  // per layer: index of its W_xh in the layout
+  int B_ = 0, T_ = 0;
+  std::vector<Cache> cache_;  // per layer
+  std::vector<int> ids_;      // (T,B) the inputs of the last forward, for the one-hot gradient
+};
+
+}  // namespace charnn
