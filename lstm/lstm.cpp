@@ -118,6 +118,11 @@ typename Lstm<S>::Step Lstm<S>::step(int l, int t) {
 }
 
 template <class S>
+CMat<S> Lstm<S>::gates(int l) const {
+  return CMat<S>(cache_[l].gates.data(), T_ * B_, 4 * cfg_.hidden);
+}
+
+template <class S>
 CMat<S> Lstm<S>::output() const {
   const Cache& c = cache_.back();
   return CMat<S>(c.h.data() + static_cast<std::size_t>(B_) * cfg_.hidden, T_ * B_, cfg_.hidden);
@@ -139,7 +144,7 @@ void Lstm<S>::step_forward(const Tensors<const S>& w, const Step& s) {
       s.g(b, j) = std::tanh(s.g(b, j));  // (L3) g_t = tanh(W_g x_t + U_g h_{t-1} + b_g)  candidate
       s.o(b, j) = sigmoid(s.o(b, j));    // (L4) o_t = σ(W_o x_t + U_o h_{t-1} + b_o)  output gate
       s.c(b, j) = s.f(b, j) * s.c_prev(b, j) + s.i(b, j) * s.g(b, j);  // (L5) c_t = f⊙c_{t-1} + i⊙g
-      s.tanh_c(b, j) = std::tanh(s.c(b, j));
+      s.tanh_c(b, j) = std::tanh(s.c(b, j));   // (L6) tanh(c_t), kept for backward
       s.h(b, j) = s.o(b, j) * s.tanh_c(b, j);  // (L6) h_t = o_t ⊙ tanh(c_t)
     }
 }

@@ -55,6 +55,10 @@ class Lstm {
   // h_t of the top layer for every step: (N,H), row t*B + b.
   CMat<S> output() const;
 
+  // The gates of layer l after the last forward, (N,4H): f_t | i_t | g_t | o_t. For tests and
+  // for anyone who wants to look inside the cell.
+  CMat<S> gates(int l) const;
+
   // dout: (N,H) ∂L/∂h_t of the top layer from the head. Adds ∂L/∂params into grads and, when
   // dstate_in is not null, writes ∂L/∂state_in there. Layers top-down, t = T-1..0.
   void backward(const S* params, const Layout& layout, CMat<S> dout, S* grads, S* dstate_in);
