@@ -8,7 +8,7 @@
 
 #include "core/cli.h"
 #include "core/language_model.h"
-#include "gradcheck/gradcheck.h"
+#include "gradient_check/gradcheck.h"
 #include "lstm/lstm.h"
 #include "rnn/rnn.h"
 
