@@ -58,9 +58,9 @@ class LanguageModel {
   double loss_and_grad(const Batch& batch, const S* state_in, S* state_out, S* dstate_in) {
     const double L = forward(batch, state_in, state_out);
     std::fill(grads.begin(), grads.end(), S(0));
-    head_.backward(params.data(), layout_, net_.output(), batch.targets, probs_, grads.data(),
-                   dtop_);
-    net_.backward(params.data(), layout_, dtop_, grads.data(), dstate_in);
+    head_.backward(params.data(), layout_, net_.output(), batch.targets, probs(), grads.data(),
+                   dtop());
+    net_.backward(params.data(), layout_, dtop(), grads.data(), dstate_in);
     return L;
   }
 
@@ -77,7 +77,7 @@ class LanguageModel {
         throw std::out_of_range("character id outside the vocabulary of " + std::to_string(V));
     reserve(batch.B, batch.T);
     net_.forward(params.data(), layout_, batch.inputs, batch.B, batch.T, state_in, state_out);
-    return head_.forward(params.data(), layout_, net_.output(), batch.targets, probs_);
+    return head_.forward(params.data(), layout_, net_.output(), batch.targets, probs());
   }
 
   // Sizes the workspaces for (B,T); does nothing when they already fit.
@@ -86,20 +86,20 @@ class LanguageModel {
     B_ = B;
     T_ = T;
     const int N = B * T;
-    probs_buf_.assign(static_cast<std::size_t>(N) * vocab(), S(0));
-    dtop_buf_.assign(static_cast<std::size_t>(N) * net_.output_size(), S(0));
-    probs_ = Mat<S>(probs_buf_.data(), N, vocab());
-    dtop_ = Mat<S>(dtop_buf_.data(), N, net_.output_size());
+    probs_.assign(static_cast<std::size_t>(N) * vocab(), S(0));
+    dtop_.assign(static_cast<std::size_t>(N) * net_.output_size(), S(0));
     net_.reserve(B, T);
   }
+
+  Mat<S> probs() { return Mat<S>(probs_.data(), B_ * T_, vocab()); }           // (N,V) p, then dy
+  Mat<S> dtop() { return Mat<S>(dtop_.data(), B_ * T_, net_.output_size()); }  // (N,H) ∂L/∂h
 
   Layout layout_;  // declared first: net_ and head_ register their tensors in it
   Net net_;
   SoftmaxHead<S> head_;
   int B_ = 0, T_ = 0;
-  std::vector<S> probs_buf_, dtop_buf_;
-  Mat<S> probs_;  // (N,V) probabilities, then dy
-  Mat<S> dtop_;   // (N,H) ∂L/∂h of the top layer
+  std::vector<S> probs_;  // (N,V) probabilities, then dy
+  std::vector<S> dtop_;   // (N,H) ∂L/∂h of the top layer
 
  public:
   std::vector<S> params;  // every parameter, in layout order

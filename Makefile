@@ -1,0 +1,68 @@
+# Builds the programs at the repository root; `make test` builds and runs the tests.
+#
+#   make              the programs (./gradcheck)
+#   make test         builds and runs the Catch2 tests
+#   make mutation-test  breaks backward lines one at a time and checks ./gradcheck notices
+#   make format       clang-format every source file in place
+#   make WERROR=1     treat warnings as errors (CI does)
+#
+# CMakeLists.txt builds the same programs from the same sources.
+
+CXX ?= g++
+CXXFLAGS ?= -O3 -march=native
+STD := -std=c++17
+WARNINGS := -Wall -Wextra -Wpedantic
+ifeq ($(WERROR),1)
+WARNINGS += -Werror
+endif
+CPPFLAGS += -I.
+LDLIBS += -pthread
+BUILD := build/make
+
+COMPILE = $(CXX) $(STD) $(CPPFLAGS) $(CXXFLAGS) $(WARNINGS) -MMD -MP
+
+LIB_SRC := core/gemm.cpp core/cli.cpp rnn/rnn.cpp lstm/lstm.cpp
+LIB_OBJ := $(LIB_SRC:%.cpp=$(BUILD)/%.o)
+PROGRAMS := gradcheck
+TEST_SRC := $(wildcard tests/test_*.cpp)
+TEST_OBJ := $(TEST_SRC:%.cpp=$(BUILD)/%.o) $(BUILD)/tests/main.o
+FORMATTED := $(wildcard core/*.h core/*.cpp rnn/*.h rnn/*.cpp lstm/*.h lstm/*.cpp \
+               gradient_check/*.h gradient_check/*.cpp samples/*.h samples/*.cpp \
+               tests/*.h tests/*.hpp tests/*.cpp)
+
+.PHONY: all test mutation-test format format-check clean
+all: $(PROGRAMS)
+
+gradcheck: $(BUILD)/gradient_check/main.o $(LIB_OBJ)
+	$(CXX) $(STD) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/%.o: %.cpp
+	@mkdir -p $(@D)
+	$(COMPILE) -c $< -o $@
+
+# Tests read docs/ and sources; they find them through the repository's absolute path.
+$(BUILD)/tests/%.o: CPPFLAGS += -DCHARNN_SOURCE_DIR=\"$(CURDIR)\"
+
+# The tests need Catch2; tests/ensure_catch2.sh installs it when it is missing and can be.
+tests/run_tests: $(TEST_OBJ) $(LIB_OBJ)
+	$(CXX) $(STD) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $$(sh tests/ensure_catch2.sh --libs) $(LDLIBS)
+
+test:
+	@sh tests/ensure_catch2.sh
+	@$(MAKE) --no-print-directory tests/run_tests gradcheck
+	./tests/run_tests
+
+
+mutation-test: gradcheck
+	sh tests/mutation_test.sh
+
+format:
+	clang-format -i $(FORMATTED)
+
+format-check:
+	clang-format --dry-run --Werror $(FORMATTED)
+
+clean:
+	rm -rf $(BUILD) $(PROGRAMS) tests/run_tests
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

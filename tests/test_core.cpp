@@ -1,0 +1,183 @@
+// The shared numeric core: the three matrix products, softmax, and command-line parsing.
+#include <cmath>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/activations.h"
+#include "core/cli.h"
+#include "core/gemm.h"
+#include "core/rng.h"
+#include "tests/catch.hpp"
+
+using namespace charnn;
+
+namespace {
+
+// op(A)(i,k) for a view A, transposed or not: the slow, obvious definition.
+double at(CMat<double> A, bool transposed, int i, int k) {
+  return transposed ? A(k, i) : A(i, k);
+}
+
+void reference(CMat<double> A, bool ta, CMat<double> B, bool tb, double beta, Mat<double> C) {
+  const int K = ta ? A.rows : A.cols;
+  for (int i = 0; i < C.rows; ++i)
+    for (int j = 0; j < C.cols; ++j) {
+      double sum = 0;
+      for (int k = 0; k < K; ++k)
+        sum += at(A, ta, i, k) * at(B, tb, k, j);
+      C(i, j) = beta * C(i, j) + sum;
+    }
+}
+
+// A (rows, cols) view with row stride cols + 3, filled at random, padding included.
+struct Strided {
+  std::vector<double> data;
+  Mat<double> m;
+  Strided(int rows, int cols, Rng& rng) : data(static_cast<std::size_t>(rows) * (cols + 3)) {
+    for (double& v : data)
+      v = rng.uniform(-1, 1);
+    m = Mat<double>(data.data(), rows, cols, cols + 3);
+  }
+  Strided(const Strided& o) : data(o.data), m(data.data(), o.m.rows, o.m.cols, o.m.stride) {}
+};
+
+}  // namespace
+
+TEST_CASE("the three products match the definition on strided views", "[core]") {
+  Rng rng(1);
+  const int M = 7, N = 5, K = 9;
+  for (double beta : {0.0, 1.0, 0.5}) {
+    Strided A(M, K, rng), At(K, M, rng), Bt(N, K, rng), B(K, N, rng);
+    Strided C1(M, N, rng), C2(M, N, rng), C3(M, N, rng);
+    Strided R1 = C1, R2 = C2, R3 = C3;
+    matmul_ABt<double>(A.m, Bt.m, beta, C1.m);
+    reference(A.m, false, Bt.m, true, beta, R1.m);
+    matmul_AB<double>(A.m, B.m, beta, C2.m);
+    reference(A.m, false, B.m, false, beta, R2.m);
+    matmul_AtB<double>(At.m, B.m, beta, C3.m);
+    reference(At.m, true, B.m, false, beta, R3.m);
+    for (int i = 0; i < M; ++i)
+      for (int j = 0; j < N; ++j) {
+        CHECK(C1.m(i, j) == Approx(R1.m(i, j)).epsilon(1e-12));
+        CHECK(C2.m(i, j) == Approx(R2.m(i, j)).epsilon(1e-12));
+        CHECK(C3.m(i, j) == Approx(R3.m(i, j)).epsilon(1e-12));
+      }
+    // The padding between rows is never written.
+    for (int i = 0; i < M; ++i)
+      for (int p = N; p < N + 3; ++p)
+        CHECK(C1.data[i * (N + 3) + p] == R1.data[i * (N + 3) + p]);
+  }
+}
+
+TEST_CASE("a product with mismatched shapes is refused", "[core]") {
+  std::vector<double> a(6), b(6), c(4);
+  CHECK_THROWS_AS(matmul_AB<double>(CMat<double>(a.data(), 2, 3), CMat<double>(b.data(), 2, 3), 0,
+                                    Mat<double>(c.data(), 2, 2)),
+                  std::logic_error);
+}
+
+TEST_CASE("softmax is stable for huge logits and sums to one", "[core]") {
+  std::vector<double> y = {1000.0, 1001.0, 999.0};
+  const double log_norm = softmax_row(y.data(), 3);
+  CHECK(std::isfinite(log_norm));
+  CHECK(y[0] + y[1] + y[2] == Approx(1.0));
+  CHECK(y[1] == Approx(std::exp(1.0) / (1 + std::exp(1.0) + std::exp(-1.0))));
+  CHECK(log_norm == Approx(1001.0 + std::log(1 + std::exp(-1.0) + std::exp(-2.0))));
+  std::vector<float> z = {-1e4f, 0.0f, -1e4f};
+  softmax_row(z.data(), 3);
+  CHECK(z[1] == 1.0f);
+  CHECK(z[0] == 0.0f);
+}
+
+TEST_CASE("sigmoid saturates without overflow", "[core]") {
+  CHECK(sigmoid(0.0) == 0.5);
+  CHECK(sigmoid(-1000.0) == 0.0);
+  CHECK(sigmoid(1000.0) == 1.0);
+  CHECK(sigmoid(-100.0f) >= 0.0f);
+  CHECK(sigmoid(2.0) == Approx(1 / (1 + std::exp(-2.0))));
+}
+
+TEST_CASE("the random generator gives the same numbers for the same seed", "[core]") {
+  Rng a(42), b(42), c(43);
+  for (int k = 0; k < 100; ++k) {
+    const double u = a.uniform();
+    CHECK(u == b.uniform());
+    CHECK(u >= 0.0);
+    CHECK(u < 1.0);
+  }
+  CHECK(a.uniform() != c.uniform());
+  for (int k = 0; k < 1000; ++k) {
+    const int v = a.below(7);
+    CHECK(v >= 0);
+    CHECK(v < 7);
+  }
+}
+
+namespace {
+
+struct Parsed {
+  int n = 3;
+  double x = 0.5;
+  std::string mode = "a";
+  bool flag = false;
+  std::string file;
+};
+
+// Parses the arguments after a program name; returns the error message, or "" on success.
+std::string parse(std::vector<const char*> args, Parsed& p, bool* help = nullptr) {
+  ArgParser parser("prog", "[options] FILE", "A test program.");
+  parser.add_int("n", &p.n, "a count", 1, 10);
+  parser.add_double("x", &p.x, "a rate", 0, 1);
+  parser.add_string("mode", &p.mode, "a choice", {"a", "b"});
+  parser.add_flag("flag", &p.flag, "a switch");
+  parser.add_positional("FILE", &p.file, "the input", true);
+  args.insert(args.begin(), "prog");
+  std::ostringstream out;
+  try {
+    const bool go_on = parser.parse(static_cast<int>(args.size()), args.data(), out);
+    if (help) *help = !go_on;
+    return "";
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+}
+
+}  // namespace
+
+TEST_CASE("command line: values, forms and defaults", "[core][cli]") {
+  Parsed p;
+  CHECK(parse({"--n", "7", "--x=0.25", "--mode", "b", "--flag", "in.txt"}, p) == "");
+  CHECK(p.n == 7);
+  CHECK(p.x == 0.25);
+  CHECK(p.mode == "b");
+  CHECK(p.flag);
+  CHECK(p.file == "in.txt");
+  Parsed d;
+  CHECK(parse({"in.txt"}, d) == "");
+  CHECK(d.n == 3);
+  CHECK(d.x == 0.5);
+  bool help = false;
+  Parsed h;
+  CHECK(parse({"--help"}, h, &help) == "");
+  CHECK(help);
+}
+
+TEST_CASE("command line: every bad input is one clear error", "[core][cli]") {
+  Parsed p;
+  CHECK(parse({"--bogus", "f"}, p) == "unknown option '--bogus' (see --help)");
+  CHECK(parse({"-n", "3", "f"}, p) == "unknown option '-n' (options start with --; see --help)");
+  CHECK(parse({"f", "--n"}, p) == "--n: missing value (N)");
+  CHECK(parse({"--n", "three", "f"}, p) == "--n: expected an integer, got 'three'");
+  CHECK(parse({"--n", "2.5", "f"}, p) == "--n: expected an integer, got '2.5'");
+  CHECK(parse({"--n", "0", "f"}, p) == "--n: 0 is out of range (1 to 10)");
+  CHECK(parse({"--n", "-4", "f"}, p) == "--n: -4 is out of range (1 to 10)");
+  CHECK(parse({"--n", "99999999999999999999", "f"}, p) == "--n: 99999999999999999999 is too large");
+  CHECK(parse({"--x", "nan", "f"}, p) == "--x: expected a finite number, got 'nan'");
+  CHECK(parse({"--x", "", "f"}, p) == "--x: expected a number, got ''");
+  CHECK(parse({"--x", "2", "f"}, p) == "--x: 2 is out of range (0 to 1)");
+  CHECK(parse({"--mode", "c", "f"}, p) == "--mode: expected one of a|b, got 'c'");
+  CHECK(parse({"--flag=1", "f"}, p) == "--flag takes no value");
+  CHECK(parse({}, p) == "missing FILE (see --help)");
+  CHECK(parse({"f", "g"}, p) == "unexpected argument 'g' (see --help)");
+}

@@ -1,0 +1,180 @@
+// The code mirrors the docs: every labelled equation has its line of code and every labelled
+// line of code its equation; the LSTM page's worked example is what the code computes.
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "lstm/lstm.h"
+#include "tests/catch.hpp"
+#include "tests/helpers.h"
+
+using namespace charnn;
+using charnn::testing::read_file;
+using charnn::testing::repo_path;
+
+namespace {
+
+const char* const kDocs[] = {"docs/rnn.md", "docs/lstm.md", "docs/softmax.md", "docs/gradcheck.md"};
+const char* const kCode[] = {"core/activations.h",
+                             "core/gemm.cpp",
+                             "core/gemm.h",
+                             "core/language_model.h",
+                             "core/softmax_head.h",
+                             "rnn/rnn.h",
+                             "rnn/rnn.cpp",
+                             "lstm/lstm.h",
+                             "lstm/lstm.cpp",
+                             "gradient_check/gradcheck.h",
+                             "gradient_check/main.cpp"};
+
+// Every match of group 1 of `pattern` in `text`.
+std::vector<std::string> matches(const std::string& text, const std::regex& pattern) {
+  std::vector<std::string> out;
+  for (std::sregex_iterator it(text.begin(), text.end(), pattern), end; it != end; ++it)
+    out.push_back((*it)[1].str());
+  return out;
+}
+
+// A label is one to three capital letters and a number: R1, RB7, LB16, S3, G2.
+const std::regex kTag(R"(\\tag\{([A-Z]{1,3}[0-9]{1,3})\})");
+const std::regex kRef(R"(\(([A-Z]{1,3}[0-9]{1,3})\))");
+
+std::string join(const std::set<std::string>& s) {
+  std::string out;
+  for (const std::string& x : s)
+    out += (out.empty() ? "" : " ") + x;
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("every equation label in docs/ has its line in code, and the reverse", "[docs]") {
+  std::set<std::string> defined, referenced_in_docs, in_code;
+  std::map<std::string, int> times_defined;
+  for (const char* doc : kDocs) {
+    const std::string text = read_file(repo_path(doc));
+    REQUIRE_FALSE(text.empty());
+    for (const std::string& l : matches(text, kTag)) {
+      defined.insert(l);
+      ++times_defined[l];
+    }
+    for (const std::string& l : matches(text, kRef))
+      referenced_in_docs.insert(l);
+  }
+  for (const char* file : kCode) {
+    const std::string text = read_file(repo_path(file));
+    REQUIRE_FALSE(text.empty());
+    for (const std::string& l : matches(text, kRef))
+      in_code.insert(l);
+  }
+  REQUIRE(defined.size() >= 40);  // R1-R3, RB1-RB7, L1-L7, LB1-LB16, S1-S3, SB1-SB4, G1-G3
+
+  std::set<std::string> docs_only, code_only, undefined_refs, defined_twice;
+  for (const std::string& l : defined)
+    if (!in_code.count(l)) docs_only.insert(l);
+  for (const std::string& l : in_code)
+    if (!defined.count(l)) code_only.insert(l);
+  for (const std::string& l : referenced_in_docs)
+    if (!defined.count(l)) undefined_refs.insert(l);
+  for (const auto& [l, n] : times_defined)
+    if (n > 1) defined_twice.insert(l);
+  INFO("labels in docs but in no code comment: " << join(docs_only));
+  INFO("labels in code but tagged in no doc: " << join(code_only));
+  INFO("labels referred to in docs but never tagged: " << join(undefined_refs));
+  INFO("labels tagged more than once: " << join(defined_twice));
+  CHECK(docs_only.empty());
+  CHECK(code_only.empty());
+  CHECK(undefined_refs.empty());
+  CHECK(defined_twice.empty());
+}
+
+namespace {
+
+// The "```text worked-example" block of docs/lstm.md as name -> numbers (matrices row by row).
+std::map<std::string, std::vector<double>> worked_example() {
+  const std::string text = read_file(repo_path("docs/lstm.md"));
+  std::istringstream in(text);
+  std::string line;
+  bool inside = false;
+  std::map<std::string, std::vector<double>> values;
+  while (std::getline(in, line)) {
+    if (!inside) {
+      inside = line.rfind("```", 0) == 0 && line.find("worked-example") != std::string::npos;
+      continue;
+    }
+    if (line.rfind("```", 0) == 0) break;
+    if (line.empty() || line[0] == '#') continue;
+    const std::size_t eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    std::string name = line.substr(0, eq);
+    name.erase(name.find_last_not_of(" \t") + 1);
+    std::string rest = line.substr(eq + 1);
+    for (char& ch : rest)
+      if (ch == '[' || ch == ']' || ch == ',') ch = ' ';
+    std::istringstream nums(rest);
+    double v;
+    while (nums >> v)
+      values[name].push_back(v);
+  }
+  return values;
+}
+
+}  // namespace
+
+TEST_CASE("the LSTM worked example in docs/lstm.md is what the code computes", "[docs]") {
+  auto ex = worked_example();
+  const int H = 2, V = 3;
+  auto get = [&](const std::string& name, std::size_t size) {
+    INFO("worked example entry " << name);
+    REQUIRE(ex.count(name) == 1);
+    REQUIRE(ex[name].size() == size);
+    return ex[name];
+  };
+
+  Layout layout;
+  Lstm<double> lstm({V, H, 1}, layout);
+  std::vector<double> params(layout.size()), grads(layout.size(), 0.0);
+  for (const char* gate : {"f", "i", "g", "o"}) {
+    const std::string g = gate;
+    for (const auto& [prefix, size] :
+         {std::pair<std::string, int>{"W_", H * V}, {"U_", H * H}, {"b_", H}}) {
+      const auto v = get(prefix + g, size);
+      std::copy(v.begin(), v.end(),
+                params.begin() + layout[layout.find("l0." + prefix + g)].offset);
+    }
+  }
+  const int x = static_cast<int>(get("x", 1)[0]);
+  std::vector<double> state = get("h_prev", H), c_prev = get("c_prev", H);
+  state.insert(state.end(), c_prev.begin(), c_prev.end());  // l0.h0, then l0.c0
+  std::vector<double> state_out(state.size()), dstate(state.size());
+
+  lstm.forward(params.data(), layout, &x, 1, 1, state.data(), state_out.data());
+  const auto dh = get("dh", H);
+  lstm.backward(params.data(), layout, CMat<double>(dh.data(), 1, H), grads.data(), dstate.data());
+
+  auto require_close = [&](const std::string& name, const double* computed) {
+    const auto expected = get(name, H);
+    for (int j = 0; j < H; ++j) {
+      INFO(name << "[" << j << "]: docs " << expected[j] << ", code " << computed[j]);
+      CHECK(std::fabs(expected[j] - computed[j]) <= 1e-6);
+    }
+  };
+  CMat<double> gates = lstm.gates(0);
+  require_close("f", gates.row(0) + Lstm<double>::F * H);
+  require_close("i", gates.row(0) + Lstm<double>::I * H);
+  require_close("g", gates.row(0) + Lstm<double>::G * H);
+  require_close("o", gates.row(0) + Lstm<double>::O * H);
+  require_close("h", lstm.output().row(0));
+  require_close("h", state_out.data());
+  require_close("c", state_out.data() + H);
+  // With one step and one sequence, db_* = dz_* by (LB15); the state gradients are what
+  // (LB12) and (LB11) send to step t-1.
+  for (const char* gate : {"f", "i", "g", "o"})
+    require_close(std::string("dz_") + gate,
+                  grads.data() + layout[layout.find(std::string("l0.b_") + gate)].offset);
+  require_close("dh_next", dstate.data());
+  require_close("dc_next", dstate.data() + H);
+}
