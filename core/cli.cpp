@@ -175,21 +175,48 @@ bool ArgParser::parse(int argc, const char* const* argv, std::ostream& out) {
   return true;
 }
 
+namespace {
+
+// Writes `text` wrapped at 79 columns, every line after the first indented by `indent`,
+// assuming the cursor already stands at column `indent`.
+void write_wrapped(std::ostream& out, const std::string& text, std::size_t indent) {
+  const std::size_t width = 79 > indent + 20 ? 79 - indent : 20;
+  std::istringstream words(text);
+  std::string word;
+  std::size_t column = 0;
+  while (words >> word) {
+    if (column > 0 && column + 1 + word.size() > width) {
+      out << "\n" << std::string(indent, ' ');
+      column = 0;
+    } else if (column > 0) {
+      out << ' ';
+      ++column;
+    }
+    out << word;
+    column += word.size();
+  }
+  out << "\n";
+}
+
+}  // namespace
+
 void ArgParser::print_usage(std::ostream& out) const {
   out << "usage: " << program_ << " " << usage_ << "\n\n" << description_ << "\n";
   if (!positionals_.empty()) {
     out << "\narguments:\n";
-    for (const Positional& p : positionals_)
-      out << "  " << std::left << std::setw(24) << p.name << p.help << "\n";
+    for (const Positional& p : positionals_) {
+      out << "  " << std::left << std::setw(24) << p.name;
+      write_wrapped(out, p.help, 26);
+    }
   }
   out << "\noptions:\n";
   for (const Option& o : options_) {
     std::string left = "--" + o.name + (o.takes_value ? " " + o.metavar : "");
     out << "  " << std::left << std::setw(24) << left;
     if (left.size() >= 24) out << "\n  " << std::string(24, ' ');
-    out << o.help;
-    if (o.takes_value && !o.default_text.empty()) out << " (default: " << o.default_text << ")";
-    out << "\n";
+    std::string help = o.help;
+    if (o.takes_value && !o.default_text.empty()) help += " (default: " + o.default_text + ")";
+    write_wrapped(out, help, 26);
   }
 }
 
