@@ -62,8 +62,9 @@ int check_model(const Settings& st, int& tensors_checked) {
   int failed = 0;
   for (const TensorCheck& r : check_gradients(model, batch, state, opt)) {
     const std::string shape = "(" + std::to_string(r.rows) + "," + std::to_string(r.cols) + ")";
-    std::printf("%-5s %-10s %-8s %8zu %14.3e  %s\n", Net::kName, r.name.c_str(), shape.c_str(),
-                r.checked, r.max_rel_error, r.pass ? "PASS" : "FAIL");
+    std::printf("%-5s %-10s %-8s %8zu %12.3e %14.3e  %s\n", Net::kName, r.name.c_str(),
+                shape.c_str(), r.checked, r.max_abs_analytic, r.max_rel_error,
+                r.pass ? "PASS" : "FAIL");
     failed += r.pass ? 0 : 1;
     ++tensors_checked;
   }
@@ -72,8 +73,8 @@ int check_model(const Settings& st, int& tensors_checked) {
 
 template <class S>
 int run(const Settings& st) {
-  std::printf("%-5s %-10s %-8s %8s %14s  %s\n", "model", "tensor", "shape", "entries",
-              "max rel err", "result");
+  std::printf("%-5s %-10s %-8s %8s %12s %14s  %s\n", "model", "tensor", "shape", "entries",
+              "max |grad|", "max rel err", "result");
   int failed = 0, checked = 0;
   if (st.model != "lstm") failed += check_model<Rnn<S>>(st, checked);
   if (st.model != "rnn") failed += check_model<Lstm<S>>(st, checked);
@@ -86,10 +87,11 @@ int run(const Settings& st) {
       st.eps > 0 ? st.eps : (st.use_float ? 1e-2 : 1e-3), st.tolerance, st.tiny);
   if (st.use_float)
     std::printf(
-        "note: float keeps 24 bits (about 7 digits). The loss difference L(θ+ε) - L(θ-ε) is\n"
-        "      then computed from two rounded numbers near L, so it carries an error near\n"
-        "      1e-7 * L / ε: a small ε drowns in rounding, a large one in the ε² truncation\n"
-        "      term, and no ε reaches 1e-6. That is why the check runs in double.\n");
+        "note: float keeps 24 bits (about 7 digits). The loss differences L(θ+ε) - L(θ-ε)\n"
+        "      are then taken between numbers near L that were rounded to about 1e-7 * L, so\n"
+        "      the estimate carries an error near 1e-7 * L / ε. A small ε drowns in that\n"
+        "      rounding, a large one in the truncation error of the difference formula, and\n"
+        "      no ε gets near 1e-6. That is why the check runs in double.\n");
   return failed == 0 ? 0 : 1;
 }
 

@@ -59,9 +59,9 @@ class Lstm {
   // for anyone who wants to look inside the cell.
   CMat<S> gates(int l) const;
 
-  // dout: (N,H) ∂L/∂h_t of the top layer from the head. Adds ∂L/∂params into grads and, when
+  // dtop: (N,H) ∂L/∂h_t of the top layer, from the head. Adds ∂L/∂params into grads and, when
   // dstate_in is not null, writes ∂L/∂state_in there. Layers top-down, t = T-1..0.
-  void backward(const S* params, const Layout& layout, CMat<S> dout, S* grads, S* dstate_in);
+  void backward(const S* params, const Layout& layout, CMat<S> dtop, S* grads, S* dstate_in);
 
   // Column block of each gate in the stacked (·,4H) matrices.
   enum Gate { F = 0, I = 1, G = 2, O = 3 };

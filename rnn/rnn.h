@@ -50,9 +50,9 @@ class Rnn {
   // h_t of the top layer for every step: (N,H), row t*B + b.
   CMat<S> output() const;
 
-  // dout: (N,H) ∂L/∂h_t of the top layer from the head. Adds ∂L/∂params into grads and, when
+  // dtop: (N,H) ∂L/∂h_t of the top layer, from the head. Adds ∂L/∂params into grads and, when
   // dstate_in is not null, writes ∂L/∂state_in there. Layers top-down, t = T-1..0.
-  void backward(const S* params, const Layout& layout, CMat<S> dout, S* grads, S* dstate_in);
+  void backward(const S* params, const Layout& layout, CMat<S> dtop, S* grads, S* dstate_in);
 
  private:
   // One layer's tensors as views into a flat buffer (parameters or gradients).

@@ -1,5 +1,6 @@
 // The analytic gradients of both models agree with finite differences, tensor by tensor, and
 // the checker does fail when a gradient is wrong.
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -75,14 +76,22 @@ bool is_input_gate(const std::string& name) {
   return name.size() >= 2 && name.compare(name.size() - 2, 2, "_i") == 0;
 }
 
-// An LSTM whose backward has one deliberate error: the input gate's gradients come out with
-// the wrong sign, as a sign slip in (LB8) would make them. Built only here, in the test.
+// An LSTM whose backward has one deliberate error, built only here, in the test.
+//   kSign: the input gate's gradients come out with the wrong sign, as a sign slip in (LB8)
+//          would make them;
+//   kNaN:  one entry of dU_o is NaN, as a 0/0 somewhere would make it.
+enum Bug { kSign, kNaN };
+template <Bug bug>
 class BuggyLstm : public Lstm<double> {
  public:
   using Lstm<double>::Lstm;
-  void backward(const double* params, const Layout& layout, CMat<double> dout, double* grads,
+  void backward(const double* params, const Layout& layout, CMat<double> dtop, double* grads,
                 double* dstate_in) {
-    Lstm<double>::backward(params, layout, dout, grads, dstate_in);
+    Lstm<double>::backward(params, layout, dtop, grads, dstate_in);
+    if (bug == kNaN) {
+      grads[layout[layout.find("l1.U_o")].offset + 3] = std::nan("");
+      return;
+    }
     for (const TensorInfo& t : layout.tensors()) {
       if (!is_input_gate(t.name)) continue;
       for (std::size_t k = 0; k < t.size(); ++k)
@@ -92,7 +101,7 @@ class BuggyLstm : public Lstm<double> {
 };
 
 TEST_CASE("gradcheck fails exactly the tensors of a deliberately wrong gate", "[gradcheck]") {
-  const auto rows = check<BuggyLstm>({7, 5, 2, 3, 6}, 1);
+  const auto rows = check<BuggyLstm<kSign>>({7, 5, 2, 3, 6}, 1);
   int failed = 0;
   for (const TensorCheck& r : rows) {
     INFO(r.name << " max relative error " << r.max_rel_error);
@@ -105,6 +114,13 @@ TEST_CASE("gradcheck fails exactly the tensors of a deliberately wrong gate", "[
     }
   }
   CHECK(failed == 2 * 3);  // W_i, U_i, b_i in each of the two layers
+}
+
+TEST_CASE("gradcheck fails a tensor with a NaN gradient", "[gradcheck]") {
+  for (const TensorCheck& r : check<BuggyLstm<kNaN>>({7, 5, 2, 3, 6}, 1)) {
+    INFO(r.name << " max relative error " << r.max_rel_error);
+    CHECK(r.pass == (r.name != "l1.U_o"));
+  }
 }
 
 TEST_CASE("gradcheck restores the parameters and the state it perturbs", "[gradcheck]") {
