@@ -17,15 +17,18 @@ echo "Catch2 (the test framework) is not installed."
 if command -v apt-get >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; else SUDO=none; fi
   if [ "$SUDO" != none ]; then
+    # Debian 12 calls the package catch2 (version 2); Debian 13 calls it libcatch2-dev (v3).
+    install() {
+      $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$1" >/dev/null 2>&1
+    }
     echo "Installing the Debian package catch2 with apt-get ..."
-    if $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q catch2 >/dev/null 2>&1 ||
-       { $SUDO apt-get update -q >/dev/null 2>&1 &&
-         $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q catch2 >/dev/null 2>&1; }; then
-      if have catch2/catch_test_macros.hpp || have catch2/catch.hpp; then
-        echo "Installed catch2."
+    $SUDO apt-get update -q >/dev/null 2>&1
+    for package in catch2 libcatch2-dev; do
+      if install "$package" && { have catch2/catch_test_macros.hpp || have catch2/catch.hpp; }; then
+        echo "Installed $package."
         exit 0
       fi
-    fi
+    done
     echo "apt-get could not install catch2." >&2
   fi
 fi
