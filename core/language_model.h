@@ -52,6 +52,18 @@ class LanguageModel {
     return forward(batch, state_in, state_out);
   }
 
+  // The logits (S1) of the next character after every input, (N,V) with row t*B + b, for
+  // sampling and inspection: the forward pass without targets or loss. The view stays valid
+  // until the next call.
+  CMat<S> logits(const int* inputs, int B, int T, const S* state_in, S* state_out) {
+    if (B < 1 || T < 1) throw std::invalid_argument("need B >= 1, T >= 1");
+    check_ids(inputs, B * T);
+    reserve(B, T);
+    net_.forward(params.data(), layout_, inputs, B, T, state_in, state_out);
+    head_.logits(params.data(), layout_, net_.output(), probs());
+    return probs();
+  }
+
   // The same loss, and its gradient: grads is overwritten with ∂L/∂params, and, when dstate_in
   // is not null, it receives ∂L/∂state_in. The final state is not differentiated: truncated
   // backpropagation through time treats it as a constant for the next chunk.
@@ -68,16 +80,19 @@ class LanguageModel {
 
  private:
   double forward(const Batch& batch, const S* state_in, S* state_out) {
-    const int V = vocab();
-    const int N = batch.B * batch.T;
     if (batch.B < 1 || batch.T < 1) throw std::invalid_argument("batch must have B >= 1, T >= 1");
-    for (int k = 0; k < N; ++k)
-      if (batch.inputs[k] < 0 || batch.inputs[k] >= V || batch.targets[k] < 0 ||
-          batch.targets[k] >= V)
-        throw std::out_of_range("character id outside the vocabulary of " + std::to_string(V));
+    check_ids(batch.inputs, batch.B * batch.T);
+    check_ids(batch.targets, batch.B * batch.T);
     reserve(batch.B, batch.T);
     net_.forward(params.data(), layout_, batch.inputs, batch.B, batch.T, state_in, state_out);
     return head_.forward(params.data(), layout_, net_.output(), batch.targets, probs());
+  }
+
+  void check_ids(const int* ids, int n) const {
+    for (int k = 0; k < n; ++k)
+      if (ids[k] < 0 || ids[k] >= vocab())
+        throw std::out_of_range("character id " + std::to_string(ids[k]) +
+                                " outside the vocabulary of " + std::to_string(vocab()));
   }
 
   // Sizes the workspaces for (B,T); does nothing when they already fit.
