@@ -21,7 +21,9 @@ BUILD := build/make
 
 COMPILE = $(CXX) $(STD) $(CPPFLAGS) $(CXXFLAGS) $(WARNINGS) -MMD -MP
 
-LIB_SRC := core/gemm.cpp core/cli.cpp rnn/rnn.cpp lstm/lstm.cpp
+# Every .cpp in these folders is library code, except the programs' mains (*_main.cpp).
+LIB_SRC := $(filter-out %_main.cpp,$(wildcard core/*.cpp rnn/*.cpp lstm/*.cpp \
+             gradient_check/*.cpp samples/*.cpp))
 LIB_OBJ := $(LIB_SRC:%.cpp=$(BUILD)/%.o)
 PROGRAMS := gradcheck
 TEST_SRC := $(wildcard tests/test_*.cpp)
@@ -33,7 +35,7 @@ FORMATTED := $(wildcard core/*.h core/*.cpp rnn/*.h rnn/*.cpp lstm/*.h lstm/*.cp
 .PHONY: all test mutation-test format format-check clean
 all: $(PROGRAMS)
 
-gradcheck: $(BUILD)/gradient_check/main.o $(LIB_OBJ)
+gradcheck: $(BUILD)/gradient_check/gradcheck_main.o $(LIB_OBJ)
 	$(CXX) $(STD) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
 $(BUILD)/%.o: %.cpp

@@ -1,5 +1,7 @@
 // The code mirrors the docs: every labelled equation has its line of code and every labelled
 // line of code its equation; the LSTM page's worked example is what the code computes.
+#include <algorithm>
+#include <filesystem>
 #include <map>
 #include <regex>
 #include <set>
@@ -17,18 +19,19 @@ using charnn::testing::repo_path;
 
 namespace {
 
-const char* const kDocs[] = {"docs/rnn.md", "docs/lstm.md", "docs/softmax.md", "docs/gradcheck.md"};
-const char* const kCode[] = {"core/activations.h",
-                             "core/gemm.cpp",
-                             "core/gemm.h",
-                             "core/language_model.h",
-                             "core/softmax_head.h",
-                             "rnn/rnn.h",
-                             "rnn/rnn.cpp",
-                             "lstm/lstm.h",
-                             "lstm/lstm.cpp",
-                             "gradient_check/gradcheck.h",
-                             "gradient_check/main.cpp"};
+// Every page of docs/ and every source file of the product: labels live in both.
+std::vector<std::string> files_in(const std::vector<std::string>& folders,
+                                  const std::vector<std::string>& extensions) {
+  std::vector<std::string> out;
+  for (const std::string& folder : folders)
+    for (const auto& entry : std::filesystem::directory_iterator(repo_path(folder))) {
+      const std::string ext = entry.path().extension().string();
+      for (const std::string& e : extensions)
+        if (entry.is_regular_file() && ext == e) out.push_back(entry.path().string());
+    }
+  std::sort(out.begin(), out.end());
+  return out;
+}
 
 // Every match of group 1 of `pattern` in `text`.
 std::vector<std::string> matches(const std::string& text, const std::regex& pattern) {
@@ -54,8 +57,12 @@ std::string join(const std::set<std::string>& s) {
 TEST_CASE("every equation label in docs/ has its line in code, and the reverse", "[docs]") {
   std::set<std::string> defined, referenced_in_docs, in_code;
   std::map<std::string, int> times_defined;
-  for (const char* doc : kDocs) {
-    const std::string text = read_file(repo_path(doc));
+  const auto docs = files_in({"docs"}, {".md"});
+  const auto code = files_in({"core", "rnn", "lstm", "gradient_check", "samples"}, {".h", ".cpp"});
+  REQUIRE(docs.size() >= 5);
+  REQUIRE(code.size() >= 10);
+  for (const std::string& doc : docs) {
+    const std::string text = read_file(doc);
     REQUIRE_FALSE(text.empty());
     for (const std::string& l : matches(text, kTag)) {
       defined.insert(l);
@@ -64,8 +71,8 @@ TEST_CASE("every equation label in docs/ has its line in code, and the reverse",
     for (const std::string& l : matches(text, kRef))
       referenced_in_docs.insert(l);
   }
-  for (const char* file : kCode) {
-    const std::string text = read_file(repo_path(file));
+  for (const std::string& file : code) {
+    const std::string text = read_file(file);
     REQUIRE_FALSE(text.empty());
     for (const std::string& l : matches(text, kRef))
       in_code.insert(l);
