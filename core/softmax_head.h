@@ -33,19 +33,27 @@ class SoftmaxHead {
     fill(layout.view(params, b_y_), S(0));
   }
 
+  // h: (N,H) top-layer outputs; y: (N,V) receives the logits.
+  void logits(const S* params, const Layout& layout, CMat<S> h, Mat<S> y) const {
+    check_shape(h.cols == H_ && y.rows == h.rows && y.cols == V_, "SoftmaxHead::logits");
+    CMat<S> W_hy = layout.view(params, W_hy_);
+    const S* b_y = layout.view(params, b_y_).data;
+    matmul_ABt<S>(h, W_hy, 0, y);  // (S1) y_t = W_hy h_t + b_y, every row at once: Y = H W_hyᵀ
+    for (int r = 0; r < y.rows; ++r) {
+      S* row = y.row(r);
+      for (int v = 0; v < V_; ++v)
+        row[v] += b_y[v];  // (S1) ... + b_y
+    }
+  }
+
   // h: (N,H) top-layer outputs; targets: N ids; p: (N,V) receives the probabilities.
   // Returns the loss averaged over the N predictions, in nats.
   double forward(const S* params, const Layout& layout, CMat<S> h, const int* targets,
                  Mat<S> p) const {
-    check_shape(h.cols == H_ && p.rows == h.rows && p.cols == V_, "SoftmaxHead::forward");
-    CMat<S> W_hy = layout.view(params, W_hy_);
-    const S* b_y = layout.view(params, b_y_).data;
-    matmul_ABt<S>(h, W_hy, 0, p);  // (S1) y_t = W_hy h_t + b_y, every row at once: Y = H W_hyᵀ
+    logits(params, layout, h, p);
     double sum_log_p = 0;
     for (int r = 0; r < p.rows; ++r) {
       S* y = p.row(r);
-      for (int v = 0; v < V_; ++v)
-        y[v] += b_y[v];  // (S1) ... + b_y
       const S y_target = y[targets[r]];
       const S log_norm = softmax_row(y, V_);  // (S2) p_t = softmax(y_t), shifted by max y_t
       sum_log_p += static_cast<double>(y_target - log_norm);  // log p_t[target] = y - log Σ e^y

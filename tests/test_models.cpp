@@ -220,3 +220,21 @@ TEST_CASE("a model changes batch shape and gives the same answer after", "[model
   model.loss(small.batch, s1.data(), e1.data());
   CHECK(model.loss(big.batch, s4.data(), e4.data()) == a);
 }
+
+TEMPLATE_TEST_CASE("logits give the same loss as loss()", "[model]", Rnn<double>, Lstm<double>) {
+  Rng rng(8);
+  auto model = random_model<TestType>(6, 4, 2, rng);
+  RandomBatch data(2, 5, 6, rng);
+  std::vector<double> s(model.state_layout(2).size(), 0.0), e1(s.size()), e2(s.size());
+  const double loss = model.loss(data.batch, s.data(), e1.data());
+  CMat<double> y = model.logits(data.inputs.data(), 2, 5, s.data(), e2.data());
+  double sum = 0;
+  for (int n = 0; n < y.rows; ++n) {
+    double m = y(n, 0), z = 0;
+    for (int v = 0; v < y.cols; ++v) m = std::max(m, y(n, v));
+    for (int v = 0; v < y.cols; ++v) z += std::exp(y(n, v) - m);
+    sum += y(n, data.targets[n]) - m - std::log(z);
+  }
+  CHECK(-sum / y.rows == Approx(loss).epsilon(1e-12));
+  CHECK(e1 == e2);
+}
