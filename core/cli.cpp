@@ -122,6 +122,12 @@ void ArgParser::add_positional(const std::string& name, std::string* target,
   positionals_.push_back({name, help, target, required});
 }
 
+bool ArgParser::given(const std::string& name) const {
+  for (const std::string& g : given_)
+    if (g == name) return true;
+  return false;
+}
+
 const ArgParser::Option* ArgParser::find(const std::string& name) const {
   for (const Option& o : options_)
     if (o.name == name) return &o;
@@ -153,6 +159,7 @@ bool ArgParser::parse(int argc, const char* const* argv, std::ostream& out) {
         print_usage(out);
         return false;
       }
+      given_.push_back(name);
       if (!o->takes_value) {
         if (inline_value) throw UsageError("--" + name + " takes no value");
         o->set("");

@@ -38,6 +38,9 @@ class ArgParser {
 
   void print_usage(std::ostream& out) const;
 
+  // Whether the option was on the command line (as opposed to keeping its default).
+  bool given(const std::string& name) const;
+
  private:
   struct Option {
     std::string name;  // without the leading "--"
@@ -57,6 +60,7 @@ class ArgParser {
   std::string program_, usage_, description_;
   std::vector<Option> options_;
   std::vector<Positional> positionals_;
+  std::vector<std::string> given_;
 };
 
 }  // namespace charnn

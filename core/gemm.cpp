@@ -20,6 +20,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "core/parallel.h"
+
 namespace charnn {
 
 namespace {
@@ -137,10 +139,9 @@ PackBuffers<S>& pack_buffers() {
   return buffers;
 }
 
+// One thread's share: columns [j_begin, j_end) of C.
 template <class S>
-void gemm(const Operand<S>& A, const Operand<S>& B, int M, int N, int K, S beta, Mat<S> C) {
-  scale(C, beta);
-  if (M == 0 || N == 0 || K == 0) return;
+void gemm_block(const Operand<S>& A, const Operand<S>& B, int M, int N, int K, Mat<S> C) {
   constexpr int nr = NR<S>;
   PackBuffers<S>& buf = pack_buffers<S>();
   const int nc_max = std::min(NC, (N + nr - 1) / nr * nr);
@@ -166,6 +167,34 @@ void gemm(const Operand<S>& A, const Operand<S>& B, int M, int N, int K, S beta,
       }
     }
   }
+}
+
+// Splits the columns of C over the threads when the product is big enough to be worth it.
+// Every element of C is computed by the same operations in the same order whatever the split,
+// so the result does not depend on the number of threads.
+template <class S>
+void gemm(const Operand<S>& A, const Operand<S>& B, int M, int N, int K, S beta, Mat<S> C) {
+  scale(C, beta);
+  if (M == 0 || N == 0 || K == 0) return;
+  constexpr int nr = NR<S>;
+  const double flops = 2.0 * M * N * K;
+  int parts = std::min(thread_count(), (N + nr - 1) / nr);
+  if (flops < 2e5) parts = 1;
+  if (parts <= 1) {
+    gemm_block(A, B, M, N, K, C);
+    return;
+  }
+  const int panels = (N + nr - 1) / nr;
+  parallel_for(parts, [&](int p) {
+    const int j0 = panels * p / parts * nr;
+    const int j1 = std::min(N, panels * (p + 1) / parts * nr);
+    if (j0 >= j1) return;
+    // op(B) restricted to columns [j0, j1): stored rows j0.. when transposed, else columns.
+    Operand<S> Bp = B;
+    Bp.data +=
+        B.transposed ? static_cast<std::size_t>(j0) * B.stride : static_cast<std::size_t>(j0);
+    gemm_block(A, Bp, M, j1 - j0, K, C.cols_view(j0, j1 - j0));
+  });
 }
 
 }  // namespace

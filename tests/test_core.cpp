@@ -7,6 +7,7 @@
 #include "core/activations.h"
 #include "core/cli.h"
 #include "core/gemm.h"
+#include "core/parallel.h"
 #include "core/rng.h"
 #include "tests/catch.hpp"
 
@@ -68,6 +69,25 @@ TEST_CASE("the three products match the definition on strided views", "[core]") 
       for (int p = N; p < N + 3; ++p)
         CHECK(C1.data[i * (N + 3) + p] == R1.data[i * (N + 3) + p]);
   }
+}
+
+TEST_CASE("the products give bit-identical results on 1 and 2 threads", "[core]") {
+  Rng rng(5);
+  const int M = 70, N = 300, K = 130;  // big enough to be split, with ragged edges
+  Strided A(M, K, rng), Bt(N, K, rng), B(K, N, rng), At(K, M, rng);
+  Strided C1(M, N, rng), C2 = C1, D1(M, N, rng), D2 = D1, E1(M, N, rng), E2 = E1;
+  set_thread_count(1);
+  matmul_ABt<double>(A.m, Bt.m, 1.0, C1.m);
+  matmul_AB<double>(A.m, B.m, 0.0, D1.m);
+  matmul_AtB<double>(At.m, B.m, 1.0, E1.m);
+  set_thread_count(2);
+  matmul_ABt<double>(A.m, Bt.m, 1.0, C2.m);
+  matmul_AB<double>(A.m, B.m, 0.0, D2.m);
+  matmul_AtB<double>(At.m, B.m, 1.0, E2.m);
+  set_thread_count(1);
+  CHECK(C1.data == C2.data);
+  CHECK(D1.data == D2.data);
+  CHECK(E1.data == E2.data);
 }
 
 TEST_CASE("a product with mismatched shapes is refused", "[core]") {

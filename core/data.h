@@ -1,0 +1,87 @@
+// From a text file to minibatches: decode, vocabulary, train/validation split, and the
+// streams that cut the training text into (T,B) chunks.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/batch.h"
+#include "core/text.h"
+
+namespace charnn {
+
+struct Corpus {
+  Vocabulary vocab;
+  std::vector<int> train;  // the first (1 - val_frac) of the characters
+  std::vector<int> val;    // the rest
+};
+
+// Reads and decodes `path` (UTF-8, BOM dropped), folds ASCII case if asked, builds the
+// vocabulary from the whole text (or uses `vocab` when it is not empty, as on resume), and
+// splits it. Errors are TextError with one line naming the file.
+Corpus load_corpus(const std::string& path, double val_frac, bool lowercase,
+                   const Vocabulary& vocab = Vocabulary());
+
+// B streams read the training text side by side: stream b owns the b-th of B equal segments
+// and reads it T characters at a time, so the hidden state it carries from one chunk to the
+// next belongs to the text that follows (truncated backpropagation through time). An epoch is
+// the number of chunks that fit in a segment; then every stream starts its segment again.
+class Batcher {
+ public:
+  // Throws TextError when the text is too short for B segments of at least T+1 characters.
+  Batcher(const std::vector<int>& ids, int B, int T);
+
+  int B() const { return B_; }
+  int T() const { return T_; }
+  std::int64_t chunks_per_epoch() const { return chunks_; }
+
+  // Chunk number `k` (counting across epochs) into x and y, each T*B ids, time-major
+  // (index t*B + b): x the characters read, y the characters that follow them.
+  Batch chunk(std::int64_t k, std::vector<int>& x, std::vector<int>& y) const;
+
+ private:
+  const std::vector<int>* ids_;
+  int B_, T_;
+  std::int64_t segment_;  // characters per stream
+  std::int64_t chunks_;   // chunks per epoch
+};
+
+// Validation windows, as the peer trainer and published Tiny Shakespeare results define them:
+// the text is cut into consecutive windows of T+1 characters (T predictions each, the last
+// partial window dropped), and each window starts from a zero state. Returns how many windows
+// there are; window w reads ids [w*T, w*T + T] inclusive.
+inline std::int64_t window_count(std::size_t n, int T) {
+  return n < 2 ? 0 : static_cast<std::int64_t>((n - 1) / static_cast<std::size_t>(T));
+}
+
+// Mean loss over every window of `ids`, in nats per character, computed B windows at a time
+// with the model's own loss() (so the definition is the training loss's).
+template <class Model>
+double window_loss(Model& model, const std::vector<int>& ids, int T, int B) {
+  using S = typename Model::S;
+  const std::int64_t windows = window_count(ids.size(), T);
+  if (windows == 0) return 0;
+  std::vector<int> x(static_cast<std::size_t>(T) * B), y(x.size());
+  std::vector<S> zero, end;
+  double total = 0;
+  std::int64_t predictions = 0;
+  for (std::int64_t w0 = 0; w0 < windows; w0 += B) {
+    const int b_now = static_cast<int>(std::min<std::int64_t>(B, windows - w0));
+    for (int b = 0; b < b_now; ++b)
+      for (int t = 0; t < T; ++t) {
+        const std::size_t at = static_cast<std::size_t>((w0 + b) * T + t);
+        x[static_cast<std::size_t>(t) * b_now + b] = ids[at];
+        y[static_cast<std::size_t>(t) * b_now + b] = ids[at + 1];
+      }
+    zero.assign(model.state_layout(b_now).size(), S(0));
+    end.resize(zero.size());
+    const Batch batch{b_now, T, x.data(), y.data()};
+    total += model.loss(batch, zero.data(), end.data()) * b_now * T;
+    predictions += static_cast<std::int64_t>(b_now) * T;
+  }
+  return total / static_cast<double>(predictions);
+}
+
+}  // namespace charnn

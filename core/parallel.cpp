@@ -1,0 +1,108 @@
+#include "core/parallel.h"
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace charnn {
+
+namespace {
+
+// Workers sleep on a condition variable between jobs. A job is a function and a number of
+// parts; part 0 runs on the calling thread, parts 1.. on workers 0...
+class Pool {
+ public:
+  ~Pool() { resize(0); }
+
+  void resize(int workers) {
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      quit_ = true;
+    }
+    wake_.notify_all();
+    for (std::thread& t : threads_)
+      t.join();
+    threads_.clear();
+    std::unique_lock<std::mutex> lock(mutex_);
+    quit_ = false;
+    // Each worker starts from the current generation, so the first job after this call is
+    // new to it however late the thread gets to run.
+    for (int w = 0; w < workers; ++w)
+      threads_.emplace_back([this, w, start = generation_] { work(w, start); });
+  }
+
+  int workers() const { return static_cast<int>(threads_.size()); }
+
+  void run(int parts, const std::function<void(int)>& fn) {
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      job_ = &fn;
+      parts_ = parts;
+      pending_ = parts - 1;
+      ++generation_;
+    }
+    wake_.notify_all();
+    fn(0);
+    std::unique_lock<std::mutex> lock(mutex_);
+    done_.wait(lock, [this] { return pending_ == 0; });
+    job_ = nullptr;
+  }
+
+ private:
+  void work(int w, unsigned long seen) {
+    for (;;) {
+      const std::function<void(int)>* job = nullptr;
+      int part = w + 1;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        wake_.wait(lock, [&] { return quit_ || generation_ != seen; });
+        if (quit_) return;
+        seen = generation_;
+        if (part >= parts_) continue;
+        job = job_;
+      }
+      (*job)(part);
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        if (--pending_ == 0) done_.notify_one();
+      }
+    }
+  }
+
+  std::vector<std::thread> threads_;
+  std::mutex mutex_;
+  std::condition_variable wake_, done_;
+  const std::function<void(int)>* job_ = nullptr;
+  int parts_ = 0, pending_ = 0;
+  unsigned long generation_ = 0;
+  bool quit_ = false;
+};
+
+Pool& pool() {
+  static Pool p;
+  return p;
+}
+
+}  // namespace
+
+void set_thread_count(int threads) {
+  if (threads < 1) threads = 1;
+  if (pool().workers() != threads - 1) pool().resize(threads - 1);
+}
+
+int thread_count() {
+  return pool().workers() + 1;
+}
+
+void parallel_for(int parts, const std::function<void(int)>& fn) {
+  if (parts <= 1 || pool().workers() == 0) {
+    for (int p = 0; p < parts; ++p)
+      fn(p);
+    return;
+  }
+  pool().run(parts, fn);
+}
+
+}  // namespace charnn

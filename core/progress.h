@@ -1,0 +1,36 @@
+// Progress display: a single updating line on a terminal, plain lines otherwise.
+#pragma once
+
+#include <cstdio>
+#include <string>
+
+namespace charnn {
+
+// Whether standard output is a terminal. Standard C++ cannot ask; POSIX and Windows can, and
+// anywhere else the answer is "no", which only means plain lines instead of an updating one.
+bool stdout_is_terminal();
+
+// "42s", "3m05s", "1h02m".
+std::string format_duration(double seconds);
+
+// 1234567 -> "1,234,567".
+std::string format_count(double value);
+
+// Writes `line` over the current terminal line (carriage return, text, padding that erases
+// what a longer previous line left).
+class StatusLine {
+ public:
+  explicit StatusLine(bool terminal) : terminal_(terminal) {}
+  bool terminal() const { return terminal_; }
+  // On a terminal: replaces the status line. Otherwise: prints it as a line of its own.
+  void update(const std::string& line);
+  // Prints a normal line of text; on a terminal, first ends the status line.
+  void print(const std::string& line);
+
+ private:
+  bool terminal_;
+  std::size_t last_length_ = 0;
+  bool open_ = false;
+};
+
+}  // namespace charnn

@@ -1,0 +1,86 @@
+// Text in, ids out: reading a corpus file, UTF-8 decoding, the vocabulary, the haikus corpus.
+//
+// The model works on code points, not bytes, so "é" is one character with one id. A text goes
+// file -> bytes (read_file) -> code points (decode_utf8) -> ids (Vocabulary::encode), and
+// samples come back the other way (Vocabulary::decode, encode_utf8). Every failure a user can
+// cause throws TextError with one line that says what went wrong and where.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace charnn {
+
+// One clear, single-line message meant for the user,
+// e.g. "shakespeare.txt: invalid UTF-8 at byte 1234 (0xff)".
+struct TextError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// The whole file as bytes. Throws TextError "PATH: no such file", "PATH: is a directory, not a
+// file", "PATH: cannot be read (REASON)" or "PATH: read failed (REASON)". An empty file is not an
+// error here: the caller knows whether it can use one.
+std::string read_file(const std::string& path);
+
+// UTF-8 bytes to code points. A byte-order mark (EF BB BF) at the very start is dropped.
+// Strict: stray continuation bytes, truncated sequences, overlong forms, surrogates
+// (U+D800..U+DFFF), values above U+10FFFF and the bytes C0, C1, F5..FF are all refused with
+// TextError "SOURCE: invalid UTF-8 at byte N (0xXX)", N being the offset in `bytes` (BOM
+// included) of the first byte of the bad sequence and XX that byte.
+std::u32string decode_utf8(const std::string& bytes, const std::string& source);
+
+// Code points to UTF-8. The input is assumed valid (it came from decode_utf8 or a vocabulary).
+std::string encode_utf8(char32_t c);
+std::string encode_utf8(const std::u32string& text);
+
+// A-Z folded to a-z; every other character, 'É' included, is left alone (for --lowercase).
+std::u32string ascii_lowercase(std::u32string text);
+
+// A character as a message should show it: "'é' (U+00E9)" when it is visible, by name when it
+// is a space or a common control character ("newline (U+000A)", "space (U+0020)"), and as a
+// bare code ("U+0007") when it would be invisible or garble the message.
+std::string describe_char(char32_t c);
+
+// The model's alphabet: the sorted set of distinct code points of a text. A character's id is
+// its position in that order, so the same text always gives the same ids.
+class Vocabulary {
+ public:
+  Vocabulary() = default;
+  static Vocabulary from_text(const std::u32string& text);
+  // From a stored list (a checkpoint). Throws TextError "vocabulary: not sorted/unique" unless
+  // the list is strictly increasing, and "vocabulary: U+110000 is not a valid code point" for a
+  // surrogate or a value above U+10FFFF.
+  explicit Vocabulary(std::vector<char32_t> symbols);
+
+  int size() const { return static_cast<int>(symbols_.size()); }
+  char32_t symbol(int id) const { return symbols_[id]; }  // id in [0, size)
+  int id(char32_t c) const;                               // -1 when c is not in the vocabulary
+  bool contains(char32_t c) const { return id(c) >= 0; }
+  const std::vector<char32_t>& symbols() const { return symbols_; }
+
+  // Every character mapped to its id. The first unknown one throws TextError
+  // "SOURCE: character 'X' (U+XXXX) at position P is not in the vocabulary" (P counts code
+  // points from 0).
+  std::vector<int> encode(const std::u32string& text, const std::string& source) const;
+  // Ids back to characters; an id outside [0, size) throws TextError.
+  std::u32string decode(const std::vector<int>& ids) const;
+
+ private:
+  std::vector<char32_t> symbols_;  // strictly increasing
+  // dense_[c] is the id of c for every c up to the largest symbol below U+10000 (-1 when c is
+  // not a symbol): an O(1) lookup for the common characters. Rarer ones use binary search.
+  std::vector<int> dense_;
+};
+
+// The haikus corpus (one CSV record per poem, the poem's lines separated by newlines inside the
+// quotes) as plain text: one poem per paragraph, its lines joined by '\n', poems separated by a
+// blank line, the text ending in '\n'. CSV quoting follows RFC 4180 ("" inside quotes is a
+// quote; unquoted fields are allowed); of a record with several fields the first non-empty one
+// is the poem. CR is removed (a lone CR counts as a line break), trailing spaces and tabs are
+// cut from each line, and empty lines are dropped, so a poem is never split into two
+// paragraphs; records with no text are skipped. An unterminated quoted field throws TextError
+// naming the byte offset where it starts.
+std::string haikus_csv_to_text(const std::string& csv);
+
+}  // namespace charnn

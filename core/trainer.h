@@ -1,0 +1,462 @@
+// The training driver shared by ./train_rnn and ./train_lstm: flags, data, the training loop,
+// validation, checkpoints, progress, and stopping cleanly on Ctrl-C. The two programs differ
+// only in the network they instantiate this with (rnn/train_rnn_main.cpp,
+// lstm/train_lstm_main.cpp). docs/training.md explains the recipe and every equation the
+// loop uses.
+//
+//   batch ─► loss_and_grad ─► clip (C1)–(C2) ─► optimizer (O1)–(O9) ─► parameters
+//   every --eval-every steps: validation loss, checkpoint (latest, and best), CSV log line
+#pragma once
+
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <exception>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/checkpoint.h"
+#include "core/cli.h"
+#include "core/data.h"
+#include "core/language_model.h"
+#include "core/optimizer.h"
+#include "core/parallel.h"
+#include "core/progress.h"
+#include "core/rng.h"
+#include "core/text.h"
+
+namespace charnn {
+
+// Every setting of a training run. The defaults are the recipe `./train_lstm FILE` uses.
+struct TrainSettings {
+  std::string file;
+  int hidden = 256;
+  int layers = 2;
+  int seq_len = 100;
+  int batch = 32;
+  int steps = 0;        // total optimizer steps; 0: no limit
+  int epochs = 0;       // total passes over the training text; 0: no limit
+  double minutes = 15;  // wall-clock budget of this run; 0: no limit
+  double lr = 2e-3;
+  std::string optimizer = "adam";
+  double clip = 5;
+  double dropout = 0;
+  double lr_decay = 1;     // multiply the learning rate by this ...
+  int lr_decay_every = 0;  // ... every this many steps (0: never)
+  int seed = 1;
+  int threads = 2;
+  int eval_every = 200;
+  int sample_every = 200;
+  int sample_length = 200;
+  int print_every = 20;    // report lines when stdout is not a terminal
+  std::string checkpoint;  // default: <model>.ckpt
+  std::string resume;
+  std::string log;
+  double val_frac = 0.1;
+  bool lowercase = false;
+};
+
+namespace detail {
+
+inline volatile std::sig_atomic_t stop_signal = 0;
+
+inline void on_stop_signal(int sig) {
+  stop_signal = sig;
+  std::signal(sig, SIG_DFL);  // a second Ctrl-C ends the program at once
+}
+
+inline std::string fixed(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+// "lstm.ckpt" -> "lstm.best.ckpt"; "run/model" -> "run/model.best".
+inline std::string best_path(const std::string& path) {
+  const std::size_t slash = path.find_last_of('/');
+  const std::size_t dot = path.find_last_of('.');
+  if (dot == std::string::npos || (slash != std::string::npos && dot < slash) ||
+      dot == (slash == std::string::npos ? 0 : slash + 1))
+    return path + ".best";
+  return path.substr(0, dot) + ".best" + path.substr(dot);
+}
+
+}  // namespace detail
+
+// The settings as the key/value list a checkpoint stores, and back.
+inline std::vector<std::pair<std::string, std::string>> settings_to_config(const TrainSettings& s) {
+  auto d = [](double v) {
+    std::ostringstream o;
+    o.precision(17);
+    o << v;
+    return o.str();
+  };
+  return {{"hidden", std::to_string(s.hidden)},
+          {"layers", std::to_string(s.layers)},
+          {"seq-len", std::to_string(s.seq_len)},
+          {"batch", std::to_string(s.batch)},
+          {"lr", d(s.lr)},
+          {"optimizer", s.optimizer},
+          {"clip", d(s.clip)},
+          {"dropout", d(s.dropout)},
+          {"lr-decay", d(s.lr_decay)},
+          {"lr-decay-every", std::to_string(s.lr_decay_every)},
+          {"seed", std::to_string(s.seed)},
+          {"val-frac", d(s.val_frac)},
+          {"lowercase", s.lowercase ? "1" : "0"}};
+}
+
+template <class Net>
+class Trainer {
+ public:
+  using Model = LanguageModel<Net>;
+  using SampleFn = std::function<std::string(Model&, const Vocabulary&, Rng&)>;
+
+  Trainer(std::string program, SampleFn sample) : program_(std::move(program)), sample_(sample) {}
+
+  // The whole program: returns the exit status.
+  int main(int argc, const char* const* argv) {
+    try {
+      if (!parse(argc, argv)) return 0;
+      return run();
+    } catch (const UsageError& e) {
+      std::cerr << program_ << ": " << e.what() << "\n";
+      return 2;
+    } catch (const std::exception& e) {
+      status_.print("");
+      std::cerr << program_ << ": " << e.what() << "\n";
+      return 1;
+    }
+  }
+
+ private:
+  bool parse(int argc, const char* const* argv) {
+    TrainSettings& s = s_;
+    ArgParser a(program_, "FILE [options]",
+                std::string("Trains a character-level ") +
+                    (std::string(Net::kName) == "lstm" ? "LSTM" : "vanilla RNN") +
+                    " language model on a UTF-8 text file. The first (1 - val-frac) of the\n"
+                    "text trains, the rest validates. Progress, samples and validation loss are\n"
+                    "printed as it learns; checkpoints are written at every evaluation, at the\n"
+                    "end and on Ctrl-C. Training stops at whichever of --steps, --epochs and\n"
+                    "--minutes comes first.");
+    a.add_positional("FILE", &s.file, "the training text (UTF-8)", true);
+    a.add_int("hidden", &s.hidden, "hidden units per layer", 1, 8192);
+    a.add_int("layers", &s.layers, "stacked recurrent layers", 1, 16);
+    a.add_int("seq-len", &s.seq_len, "characters per chunk (truncated BPTT length)", 1, 100000);
+    a.add_int("batch", &s.batch, "parallel streams per step", 1, 100000);
+    a.add_int("steps", &s.steps, "stop after this many steps in total (0: no limit)", 0,
+              2000000000);
+    a.add_int("epochs", &s.epochs, "stop after this many passes over the text (0: no limit)", 0,
+              1000000);
+    a.add_double("minutes", &s.minutes, "stop after this many minutes of this run (0: no limit)", 0,
+                 1e6);
+    a.add_double("lr", &s.lr, "learning rate", 1e-12, 1e3);
+    a.add_string("optimizer", &s.optimizer, "update rule", {"adam", "adagrad", "sgd", "rmsprop"});
+    a.add_double("clip", &s.clip, "largest global gradient norm (0: no clipping)", 0, 1e12);
+    a.add_double("dropout", &s.dropout, "dropout between layers (not yet implemented: must be 0)",
+                 0, 0);
+    a.add_double("lr-decay", &s.lr_decay,
+                 "multiply the learning rate by this every "
+                 "--lr-decay-every steps",
+                 1e-6, 1);
+    a.add_int("lr-decay-every", &s.lr_decay_every, "steps between learning-rate decays (0: never)",
+              0, 2000000000);
+    a.add_int("seed", &s.seed, "seed of the initial weights", 0, 2147483647);
+    a.add_int("threads", &s.threads, "worker threads", 1, 256);
+    a.add_int("eval-every", &s.eval_every, "steps between validations and checkpoints", 1,
+              2000000000);
+    a.add_int("sample-every", &s.sample_every, "steps between printed samples (0: never)", 0,
+              2000000000);
+    a.add_int("sample-length", &s.sample_length, "characters per printed sample", 1, 1000000);
+    a.add_int("print-every", &s.print_every,
+              "steps between progress lines when output is not a terminal", 1, 2000000000);
+    a.add_string("checkpoint", &s.checkpoint,
+                 std::string("where to save checkpoints (default: ") + Net::kName +
+                     ".ckpt; the best one goes beside it as NAME.best.ckpt)");
+    a.add_string("resume", &s.resume, "continue the run saved in this checkpoint");
+    a.add_string("log", &s.log, "append a CSV line per evaluation to this file");
+    a.add_double("val-frac", &s.val_frac, "fraction of the text, at its end, that validates", 0,
+                 0.9);
+    a.add_flag("lowercase", &s.lowercase, "fold ASCII letters to lower case");
+    if (!a.parse(argc, argv, std::cout)) return false;
+    if (s.checkpoint.empty()) s.checkpoint = std::string(Net::kName) + ".ckpt";
+    if (!s.resume.empty()) restore_settings(a);
+    return true;
+  }
+
+  // On --resume, the run's settings come from the checkpoint: only what does not change the
+  // computation (when to stop, how often to report, where to write, threads) may be given anew.
+  void restore_settings(const ArgParser& a) {
+    resumed_ = load_checkpoint(s_.resume);
+    if (resumed_.model != Net::kName)
+      throw std::runtime_error(s_.resume + " holds a " + resumed_.model +
+                               " model; resume it with ./train_" + resumed_.model);
+    TrainSettings given = s_;
+    auto get = [&](const char* key) { return resumed_.setting(key, s_.resume); };
+    auto same = [&](const char* key, const std::string& value_now, const std::string& saved) {
+      if (a.given(key) && value_now != saved)
+        throw UsageError(std::string("--") + key + " " + value_now +
+                         " conflicts with the checkpoint being resumed, which has " + saved);
+    };
+    const auto now = settings_to_config(given);
+    for (const auto& [key, value] : now) {
+      if (key == "seed") continue;  // the seed only chose the initial weights
+      same(key.c_str(), value, get(key.c_str()));
+    }
+    s_.hidden = std::stoi(get("hidden"));
+    s_.layers = std::stoi(get("layers"));
+    s_.seq_len = std::stoi(get("seq-len"));
+    s_.batch = std::stoi(get("batch"));
+    s_.lr = std::stod(get("lr"));
+    s_.optimizer = get("optimizer");
+    s_.clip = std::stod(get("clip"));
+    s_.dropout = std::stod(get("dropout"));
+    s_.lr_decay = std::stod(get("lr-decay"));
+    s_.lr_decay_every = std::stoi(get("lr-decay-every"));
+    s_.seed = std::stoi(get("seed"));
+    s_.val_frac = std::stod(get("val-frac"));
+    s_.lowercase = get("lowercase") == "1";
+  }
+
+  int run() {
+    const TrainSettings& s = s_;
+    const bool resuming = !s.resume.empty();
+    const Corpus corpus = load_corpus(s.file, s.val_frac, s.lowercase,
+                                      resuming ? Vocabulary(resumed_.vocabulary) : Vocabulary());
+    const Batcher batcher(corpus.train, s.batch, s.seq_len);
+    if (window_count(corpus.val.size(), s.seq_len) < 1)
+      throw TextError(s.file + ": the validation split has " + std::to_string(corpus.val.size()) +
+                      " characters, fewer than one window of --seq-len + 1 = " +
+                      std::to_string(s.seq_len + 1) + "; use a longer text or a larger --val-frac");
+
+    typename Net::Config cfg;
+    cfg.vocab = corpus.vocab.size();
+    cfg.hidden = s.hidden;
+    cfg.layers = s.layers;
+    Model model(cfg);
+    Rng rng(static_cast<std::uint64_t>(s.seed));
+    Optimizer opt(s.optimizer, model.params.size());
+    std::vector<float> state(model.state_layout(s.batch).size(), 0.0f);
+    std::int64_t step = 0, chunk = 0;
+    double lr = s.lr, best_val = INFINITY, last_val = NAN, elapsed_before = 0;
+    if (resuming) {
+      restore(model, opt, rng, state, step, chunk, lr, best_val, last_val, elapsed_before);
+    } else {
+      model.init(rng);
+    }
+
+    set_thread_count(s.threads);
+    std::signal(SIGINT, detail::on_stop_signal);
+    std::signal(SIGTERM, detail::on_stop_signal);
+
+    const std::int64_t cpe = batcher.chunks_per_epoch();
+    const std::int64_t chars_per_step = static_cast<std::int64_t>(s.batch) * s.seq_len;
+    status_.print(std::string(resuming ? "resuming " : "training ") + Net::kName + " " +
+                  std::to_string(s.layers) + "x" + std::to_string(s.hidden) + " (" +
+                  format_count(static_cast<double>(model.params.size())) + " parameters) on " +
+                  s.file + ": " + format_count(static_cast<double>(corpus.train.size())) +
+                  " training and " + format_count(static_cast<double>(corpus.val.size())) +
+                  " validation characters, vocabulary " + std::to_string(corpus.vocab.size()) +
+                  "; batch " + std::to_string(s.batch) + " x " + std::to_string(s.seq_len) + ", " +
+                  std::to_string(cpe) + " steps per epoch");
+
+    using clock = std::chrono::steady_clock;
+    const auto start = clock::now();
+    auto seconds = [&] { return std::chrono::duration<double>(clock::now() - start).count(); };
+    double smooth = NAN, train_seconds = 0;
+    std::int64_t steps_this_run = 0;
+    std::vector<int> x, y;
+    std::ofstream log = open_log(resuming);
+
+    auto stop_reason = [&]() -> std::string {
+      if (detail::stop_signal) return "interrupted";
+      if (s.steps > 0 && step >= s.steps) return "reached --steps";
+      if (s.epochs > 0 && step >= static_cast<std::int64_t>(s.epochs) * cpe)
+        return "reached --epochs";
+      if (s.minutes > 0 && seconds() >= s.minutes * 60) return "reached --minutes";
+      return "";
+    };
+
+    std::string why;
+    while ((why = stop_reason()).empty()) {
+      if (chunk % cpe == 0) std::fill(state.begin(), state.end(), 0.0f);  // a new epoch
+      const auto t0 = clock::now();
+      const Batch batch = batcher.chunk(chunk, x, y);
+      const double loss = model.loss_and_grad(batch, state.data(), state.data(), nullptr);
+      const double norm = clip_global_norm(model.grads.data(), model.grads.size(), s.clip);
+      if (!std::isfinite(loss) || !std::isfinite(norm)) {
+        status_.print("");
+        std::cerr << program_ << ": the loss became "
+                  << (std::isfinite(loss) ? "finite but the "
+                                            "gradient "
+                                          : "")
+                  << "NaN or infinite at step " << step + 1 << " (is --lr " << s.lr
+                  << " too high?); nothing was saved from this "
+                  << "step on, the last good checkpoint is " << s.checkpoint << "\n";
+        return 1;
+      }
+      if (s.lr_decay_every > 0 && step > 0 && step % s.lr_decay_every == 0) lr *= s.lr_decay;
+      opt.step(model.params.data(), model.grads.data(), model.params.size(), lr);
+      ++step;
+      ++chunk;
+      ++steps_this_run;
+      train_seconds += std::chrono::duration<double>(clock::now() - t0).count();
+      smooth = std::isnan(smooth) ? loss : 0.98 * smooth + 0.02 * loss;
+
+      const double chars_per_s = steps_this_run * chars_per_step / train_seconds;
+      if (status_.terminal() || step % s.print_every == 0)
+        status_.update(progress_line(step, chunk, cpe, smooth, last_val, chars_per_s, seconds()));
+      if (s.sample_every > 0 && step % s.sample_every == 0) print_sample(model, corpus, step);
+      if (step % s.eval_every == 0) {
+        last_val = evaluate(model, corpus);
+        const bool best = last_val < best_val;
+        if (best) best_val = last_val;
+        save(model, opt, rng, state, step, chunk, lr, best_val, last_val,
+             elapsed_before + seconds(), corpus.vocab, best);
+        log_line(log, step, elapsed_before + seconds(), smooth, last_val, lr, chars_per_s);
+      }
+    }
+
+    status_.print("");
+    if (why == "interrupted") status_.print("interrupted: saving a checkpoint ...");
+    if (step % s.eval_every != 0 || steps_this_run == 0) {
+      last_val = evaluate(model, corpus);
+      const bool best = last_val < best_val;
+      if (best) best_val = last_val;
+      save(model, opt, rng, state, step, chunk, lr, best_val, last_val, elapsed_before + seconds(),
+           corpus.vocab, best);
+      log_line(log, step, elapsed_before + seconds(), smooth, last_val, lr,
+               steps_this_run ? steps_this_run * chars_per_step / train_seconds : 0);
+    }
+    const double chars_per_s = steps_this_run ? steps_this_run * chars_per_step / train_seconds : 0;
+    status_.print("done (" + why + "): " + std::to_string(step) + " steps (" +
+                  detail::fixed(static_cast<double>(step) / cpe, 2) + " epochs) in " +
+                  format_duration(elapsed_before + seconds()) + ", train loss " +
+                  detail::fixed(smooth, 3) + ", val loss " + detail::fixed(last_val, 4) +
+                  " nats/char (" + detail::fixed(last_val / std::log(2.0), 3) +
+                  " bits/char), best val " + detail::fixed(best_val, 4) + ", " +
+                  format_count(chars_per_s) + " chars/s; saved " + s_.checkpoint);
+    return 0;
+  }
+
+  std::string progress_line(std::int64_t step, std::int64_t chunk, std::int64_t cpe, double smooth,
+                            double val, double chars_per_s, double secs) const {
+    std::string line = "step " + std::to_string(step);
+    if (s_.steps > 0) line += "/" + std::to_string(s_.steps);
+    line += " | epoch " + detail::fixed(static_cast<double>(chunk) / cpe, 2) + " | loss " +
+            detail::fixed(smooth, 3) + " | val " +
+            (std::isnan(val) ? std::string("-") : detail::fixed(val, 3)) + " | " +
+            format_count(chars_per_s) + " chars/s";
+    double eta = -1;
+    if (s_.minutes > 0) eta = s_.minutes * 60 - secs;
+    if (s_.steps > 0 && chars_per_s > 0) {
+      const double by_steps =
+          static_cast<double>(s_.steps - step) * s_.batch * s_.seq_len / chars_per_s;
+      eta = eta < 0 ? by_steps : std::min(eta, by_steps);
+    }
+    if (eta >= 0) line += " | ETA " + format_duration(eta);
+    return line;
+  }
+
+  double evaluate(Model& model, const Corpus& corpus) {
+    return window_loss(model, corpus.val, s_.seq_len, 64);
+  }
+
+  void print_sample(Model& model, const Corpus& corpus, std::int64_t step) {
+    if (!sample_) return;
+    Rng rng(static_cast<std::uint64_t>(s_.seed) * 1000003u + static_cast<std::uint64_t>(step));
+    status_.print("--- sample at step " + std::to_string(step) + " ---\n" +
+                  sample_(model, corpus.vocab, rng) + "\n---");
+  }
+
+  std::ofstream open_log(bool resuming) const {
+    std::ofstream log;
+    if (s_.log.empty()) return log;
+    const bool exists = std::ifstream(s_.log).good();
+    log.open(s_.log, resuming ? std::ios::app : std::ios::trunc);
+    if (!log) throw std::runtime_error("cannot write the log file " + s_.log);
+    if (!resuming || !exists) log << "step,seconds,train_loss,val_loss,lr,chars_per_s\n";
+    return log;
+  }
+
+  void log_line(std::ofstream& log, std::int64_t step, double secs, double train, double val,
+                double lr, double chars_per_s) const {
+    if (!log.is_open()) return;
+    log << step << "," << detail::fixed(secs, 2) << "," << detail::fixed(train, 5) << ","
+        << detail::fixed(val, 5) << "," << lr << "," << detail::fixed(chars_per_s, 0) << "\n";
+    log.flush();
+  }
+
+  void save(const Model& model, const Optimizer& opt, Rng& rng, const std::vector<float>& state,
+            std::int64_t step, std::int64_t chunk, double lr, double best_val, double last_val,
+            double elapsed, const Vocabulary& vocab, bool best) {
+    Checkpoint ck;
+    ck.model = Net::kName;
+    ck.config = settings_to_config(s_);
+    ck.vocabulary = vocab.symbols();
+    ck.tensors = model.layout().tensors();
+    ck.params = model.params;
+    ck.optimizer_state = opt.state();
+    ck.step = step;
+    ck.learning_rate = lr;
+    std::ostringstream engine;
+    engine << rng.engine();
+    ck.rng_state = engine.str();
+    ck.data_positions = {chunk};
+    ck.hidden_state = state;
+    ck.elapsed_seconds = elapsed;
+    ck.best_val_loss = best_val;
+    ck.last_val_loss = last_val;
+    save_checkpoint(s_.checkpoint, ck);
+    if (best) save_checkpoint(detail::best_path(s_.checkpoint), ck);
+  }
+
+  void restore(Model& model, Optimizer& opt, Rng& rng, std::vector<float>& state,
+               std::int64_t& step, std::int64_t& chunk, double& lr, double& best_val,
+               double& last_val, double& elapsed) {
+    const Checkpoint& ck = resumed_;
+    const std::string& path = s_.resume;
+    if (ck.params.size() != model.params.size() ||
+        ck.tensors.size() != model.layout().tensors().size())
+      throw std::runtime_error(path + ": its parameters do not match the model it describes");
+    for (std::size_t k = 0; k < ck.tensors.size(); ++k) {
+      const TensorInfo& a = ck.tensors[k];
+      const TensorInfo& b = model.layout()[static_cast<int>(k)];
+      if (a.name != b.name || a.rows != b.rows || a.cols != b.cols || a.offset != b.offset)
+        throw std::runtime_error(path + ": tensor " + a.name + " does not match the model");
+    }
+    if (ck.hidden_state.size() != state.size() || ck.data_positions.size() != 1)
+      throw std::runtime_error(path + ": its carried state does not match --batch " +
+                               std::to_string(s_.batch));
+    model.params = ck.params;
+    try {
+      opt.set_state(ck.optimizer_state, ck.step);
+    } catch (const std::exception& e) {
+      throw std::runtime_error(path + ": " + e.what());
+    }
+    std::istringstream engine(ck.rng_state);
+    engine >> rng.engine();
+    if (!engine) throw std::runtime_error(path + ": its random generator state is unreadable");
+    state = ck.hidden_state;
+    step = ck.step;
+    chunk = ck.data_positions[0];
+    lr = ck.learning_rate;
+    best_val = ck.best_val_loss;
+    last_val = ck.last_val_loss;
+    elapsed = ck.elapsed_seconds;
+  }
+
+  std::string program_;
+  SampleFn sample_;
+  TrainSettings s_;
+  Checkpoint resumed_;
+  StatusLine status_{stdout_is_terminal()};
+};
+
+}  // namespace charnn

@@ -1,0 +1,16 @@
+// ./train_lstm FILE [options]: trains the LSTM. Everything but the choice of network is the
+// shared driver in core/trainer.h.
+#include "core/trainer.h"
+#include "lstm/lstm.h"
+#include "samples/generate.h"
+
+int main(int argc, char** argv) {
+  using Model = charnn::LanguageModel<charnn::Lstm<float>>;
+  charnn::Trainer<charnn::Lstm<float>> trainer(
+      "train_lstm", [](Model& model, const charnn::Vocabulary& vocab, charnn::Rng& rng) {
+        charnn::SamplerOptions opt;
+        opt.temperature = 0.8;
+        return charnn::generate(model, vocab, charnn::default_prime(vocab), 200, opt, rng);
+      });
+  return trainer.main(argc, argv);
+}

@@ -1,0 +1,297 @@
+// The text layer: reading files, strict UTF-8, the vocabulary, messages, the haikus corpus.
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "core/text.h"
+#include "tests/catch.hpp"
+#include "tests/helpers.h"
+
+using namespace charnn;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A fresh directory under the system's temporary directory, removed with everything in it.
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
+    for (int k = 0;; ++k) {
+      path = fs::temp_directory_path() /
+             ("charnn_test_text_" + std::to_string(stamp) + "_" + std::to_string(k));
+      if (fs::create_directory(path)) break;  // false: the name was taken, try the next
+    }
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  std::string write(const std::string& name, const std::string& bytes) const {
+    const fs::path file = path / name;
+    std::ofstream(file, std::ios::binary) << bytes;
+    return file.string();
+  }
+};
+
+std::string what_of_decode(const std::string& bytes) {
+  try {
+    decode_utf8(bytes, "in.txt");
+  } catch (const TextError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+}  // namespace
+
+TEST_CASE("UTF-8 of 1, 2, 3 and 4 bytes decodes and encodes back", "[text]") {
+  const std::string bytes = "A\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80";  // A é € 😀
+  const std::u32string text = decode_utf8(bytes, "in.txt");
+  CHECK(text == std::u32string{U'A', 0xE9, 0x20AC, 0x1F600});
+  CHECK(encode_utf8(text) == bytes);
+  CHECK(encode_utf8(U'A') == "A");
+  CHECK(encode_utf8(char32_t{0xE9}) == "\xC3\xA9");
+  CHECK(encode_utf8(char32_t{0x20AC}) == "\xE2\x82\xAC");
+  CHECK(encode_utf8(char32_t{0x1F600}) == "\xF0\x9F\x98\x80");
+}
+
+TEST_CASE("every valid code point survives encode then decode", "[text]") {
+  // Covers each length's boundaries (U+007F/0080, U+07FF/0800, U+FFFF/10000, U+10FFFF).
+  std::u32string all;
+  for (char32_t c = 0; c <= 0x10FFFF; ++c)
+    if (c < 0xD800 || c > 0xDFFF) all += c;
+  const std::u32string back = decode_utf8(encode_utf8(all), "all");
+  REQUIRE(back.size() == all.size());
+  // Compared here, not in CHECK: Catch would print all 1.1 million characters.
+  std::size_t first_mismatch = 0;
+  while (first_mismatch < all.size() && back[first_mismatch] == all[first_mismatch])
+    ++first_mismatch;
+  CHECK(first_mismatch == all.size());
+}
+
+TEST_CASE("Japanese text decodes to one code point per character", "[text]") {
+  const std::string bytes = "古池や 蛙飛び込む 水の音\n";
+  const std::u32string text = decode_utf8(bytes, "basho.txt");
+  CHECK(text.size() == 14);
+  CHECK(text[0] == 0x53E4);  // 古
+  CHECK(text.back() == U'\n');
+  CHECK(encode_utf8(text) == bytes);
+}
+
+TEST_CASE("a byte-order mark at the start is dropped, elsewhere kept", "[text]") {
+  CHECK(decode_utf8("\xEF\xBB\xBFhi", "in.txt") == U"hi");
+  CHECK(decode_utf8("\xEF\xBB\xBF", "in.txt").empty());
+  CHECK(decode_utf8("a\xEF\xBB\xBF", "in.txt") == std::u32string{U'a', 0xFEFF});
+  // Error offsets count the mark's three bytes.
+  CHECK(what_of_decode("\xEF\xBB\xBF"
+                       "ab\x80") == "in.txt: invalid UTF-8 at byte 5 (0x80)");
+}
+
+TEST_CASE("empty input decodes and encodes to empty", "[text]") {
+  CHECK(decode_utf8("", "in.txt").empty());
+  CHECK(encode_utf8(std::u32string()).empty());
+}
+
+TEST_CASE("invalid UTF-8 is refused with the offset and byte of the bad sequence", "[text]") {
+  // Stray continuation byte.
+  CHECK(what_of_decode("x\x80") == "in.txt: invalid UTF-8 at byte 1 (0x80)");
+  // Truncated: at the end of the input, and followed by a byte that is not a continuation.
+  CHECK(what_of_decode("ab\xC3") == "in.txt: invalid UTF-8 at byte 2 (0xc3)");
+  CHECK(what_of_decode("ab\xE2\x82") == "in.txt: invalid UTF-8 at byte 2 (0xe2)");
+  CHECK(what_of_decode("\xC3"
+                       "A") == "in.txt: invalid UTF-8 at byte 0 (0xc3)");
+  CHECK(what_of_decode("\xF0\x9F\x98"
+                       "A") == "in.txt: invalid UTF-8 at byte 0 (0xf0)");
+  // Overlong forms: '/' in two and three bytes, U+0000 in four.
+  CHECK(what_of_decode("\xC0\xAF") == "in.txt: invalid UTF-8 at byte 0 (0xc0)");
+  CHECK(what_of_decode("\xC1\xBF") == "in.txt: invalid UTF-8 at byte 0 (0xc1)");
+  CHECK(what_of_decode("\xE0\x80\xAF") == "in.txt: invalid UTF-8 at byte 0 (0xe0)");
+  CHECK(what_of_decode("\xF0\x80\x80\x80") == "in.txt: invalid UTF-8 at byte 0 (0xf0)");
+  // Surrogates and values above U+10FFFF.
+  CHECK(what_of_decode("\xED\xA0\x80") == "in.txt: invalid UTF-8 at byte 0 (0xed)");
+  CHECK(what_of_decode("\xED\xBF\xBF") == "in.txt: invalid UTF-8 at byte 0 (0xed)");
+  CHECK(what_of_decode("\xF4\x90\x80\x80") == "in.txt: invalid UTF-8 at byte 0 (0xf4)");
+  // Bytes that never occur in UTF-8.
+  CHECK(what_of_decode("\xFF") == "in.txt: invalid UTF-8 at byte 0 (0xff)");
+  CHECK(what_of_decode("\xF5\x80\x80\x80") == "in.txt: invalid UTF-8 at byte 0 (0xf5)");
+  // The offset counts bytes, not characters: é and € take 5 bytes before the bad one.
+  CHECK(what_of_decode("\xC3\xA9\xE2\x82\xAC\xFF") == "in.txt: invalid UTF-8 at byte 5 (0xff)");
+  // The largest values of each length are still fine.
+  CHECK(decode_utf8("\xED\x9F\xBF\xEE\x80\x80\xF4\x8F\xBF\xBF", "in.txt") ==
+        std::u32string{0xD7FF, 0xE000, 0x10FFFF});
+}
+
+TEST_CASE("read_file returns the bytes unchanged, an empty file included", "[text]") {
+  TempDir dir;
+  const std::string bytes("a\r\nb\0c\xFF", 7);
+  CHECK(read_file(dir.write("data.bin", bytes)) == bytes);
+  CHECK(read_file(dir.write("empty.txt", "")).empty());
+}
+
+TEST_CASE("read_file says why a file cannot be read", "[text]") {
+  TempDir dir;
+  const std::string missing = (dir.path / "missing.txt").string();
+  CHECK_THROWS_WITH(read_file(missing), missing + ": no such file");
+  CHECK_THROWS_WITH(read_file(dir.path.string()),
+                    dir.path.string() + ": is a directory, not a file");
+
+  const std::string locked = dir.write("locked.txt", "secret");
+  fs::permissions(locked, fs::perms::none);
+  if (std::ifstream(locked)) {
+    // Root (or a file system without permissions) reads it anyway: nothing to test here.
+    WARN("skipped the unreadable-file check: permissions are not enforced for this user");
+  } else {
+    CHECK_THROWS_WITH(read_file(locked), locked + ": cannot be read (permission denied)");
+  }
+  fs::permissions(locked, fs::perms::owner_all);
+}
+
+TEST_CASE("the vocabulary is the sorted set of distinct characters", "[text]") {
+  const std::u32string text = U"hello, wörld\n";
+  const Vocabulary vocab = Vocabulary::from_text(text);
+  CHECK(vocab.symbols() ==
+        std::vector<char32_t>{U'\n', U' ', U',', U'd', U'e', U'h', U'l', U'o', U'r', U'w', 0xF6});
+  CHECK(vocab.size() == 11);
+  CHECK(vocab.id(U'\n') == 0);
+  CHECK(vocab.id(0xF6) == 10);
+  CHECK(vocab.symbol(5) == U'h');
+  CHECK(vocab.id(U'z') == -1);
+  CHECK(vocab.id(0x4E00) == -1);   // beyond the lookup table
+  CHECK(vocab.id(0x1F600) == -1);  // beyond U+FFFF
+  CHECK(vocab.id(0x7FFFFFFF) == -1);
+  CHECK(vocab.contains(U'w'));
+  CHECK_FALSE(vocab.contains(U'W'));
+
+  const std::vector<int> ids = vocab.encode(text, "in.txt");
+  CHECK(ids == std::vector<int>{5, 4, 6, 6, 7, 2, 1, 9, 10, 8, 6, 3, 0});
+  CHECK(vocab.decode(ids) == text);
+  CHECK(Vocabulary::from_text(U"").size() == 0);
+}
+
+TEST_CASE("the vocabulary handles characters above U+FFFF", "[text]") {
+  const std::u32string text = {0x1F600, U'a', 0x10FFFF, 0x1F600, 0x4E00};
+  const Vocabulary vocab = Vocabulary::from_text(text);
+  CHECK(vocab.symbols() == std::vector<char32_t>{U'a', 0x4E00, 0x1F600, 0x10FFFF});
+  CHECK(vocab.id(0x1F600) == 2);
+  CHECK(vocab.id(0x10FFFF) == 3);
+  CHECK(vocab.id(0x1F601) == -1);
+  CHECK(vocab.decode(vocab.encode(text, "in.txt")) == text);
+}
+
+TEST_CASE("an unknown character is reported with its position", "[text]") {
+  const Vocabulary vocab = Vocabulary::from_text(U"abc");
+  CHECK_THROWS_WITH(vocab.encode(U"abcé", "prime"),
+                    "prime: character 'é' (U+00E9) at position 3 is not in the vocabulary");
+  CHECK_THROWS_WITH(vocab.encode(U"ab\nc", "prime"),
+                    "prime: character newline (U+000A) at position 2 is not in the vocabulary");
+  CHECK_THROWS_AS(vocab.decode({0, 3}), TextError);
+  CHECK_THROWS_AS(vocab.decode({-1}), TextError);
+}
+
+TEST_CASE("a stored vocabulary must be sorted, unique and valid", "[text]") {
+  CHECK(Vocabulary(std::vector<char32_t>{U'a', U'b', 0x1F600}).size() == 3);
+  CHECK(Vocabulary(std::vector<char32_t>{}).size() == 0);
+  CHECK_THROWS_WITH(Vocabulary(std::vector<char32_t>{U'b', U'a'}), "vocabulary: not sorted/unique");
+  CHECK_THROWS_WITH(Vocabulary(std::vector<char32_t>{U'a', U'a'}), "vocabulary: not sorted/unique");
+  CHECK_THROWS_WITH(Vocabulary(std::vector<char32_t>{U'a', 0xD800}),
+                    "vocabulary: U+D800 is not a valid code point");
+  CHECK_THROWS_WITH(Vocabulary(std::vector<char32_t>{0x110000}),
+                    "vocabulary: U+110000 is not a valid code point");
+}
+
+TEST_CASE("ascii_lowercase folds A-Z only", "[text]") {
+  CHECK(ascii_lowercase(U"Hello, WORLD") == U"hello, world");
+  CHECK(ascii_lowercase(U"ÉCOLE Ω") == U"École Ω");
+}
+
+TEST_CASE("describe_char quotes visible characters and names invisible ones", "[text]") {
+  CHECK(describe_char(U'a') == "'a' (U+0061)");
+  CHECK(describe_char(0xE9) == "'é' (U+00E9)");
+  CHECK(describe_char(0x1F600) == "'😀' (U+1F600)");
+  CHECK(describe_char(U'\n') == "newline (U+000A)");
+  CHECK(describe_char(U' ') == "space (U+0020)");
+  CHECK(describe_char(U'\t') == "tab (U+0009)");
+  CHECK(describe_char(U'\r') == "carriage return (U+000D)");
+  CHECK(describe_char(0x07) == "U+0007");
+  CHECK(describe_char(0x7F) == "U+007F");
+  CHECK(describe_char(0x200B) == "U+200B");  // zero-width space
+  CHECK(describe_char(0xD800) == "U+D800");
+  CHECK(describe_char(0x110000) == "U+110000");
+}
+
+TEST_CASE("haikus CSV: quoted poems become paragraphs", "[text]") {
+  // CRLF between records, LF inside the quotes, a trailing newline inside the field.
+  CHECK(haikus_csv_to_text("\"old pond\nfrog\nsplash\n\"\r\n\"two\nlines\n\"\r\n") ==
+        "old pond\nfrog\nsplash\n\ntwo\nlines\n");
+  // LF between records, no newline at the end of the file, CRLF inside the quotes.
+  CHECK(haikus_csv_to_text("\"a\r\nb\"\n\"c\"") == "a\nb\n\nc\n");
+  CHECK(haikus_csv_to_text("").empty());
+}
+
+TEST_CASE("haikus CSV: quoting rules", "[text]") {
+  // "" inside quotes is one quote; commas inside quotes are text.
+  CHECK(haikus_csv_to_text("\"she says \"\"go\"\", then\nleaves\"\n") ==
+        "she says \"go\", then\nleaves\n");
+  // Unquoted fields, one line each.
+  CHECK(haikus_csv_to_text("first poem\nsecond poem\r\n") == "first poem\n\nsecond poem\n");
+  // Several fields: the first one with text is the poem.
+  CHECK(haikus_csv_to_text(",\"the poem\nhere\",42\n\"\",  ,x\n") == "the poem\nhere\n\nx\n");
+  // Text after a closing quote is kept.
+  CHECK(haikus_csv_to_text("\"a\"b\n") == "ab\n");
+}
+
+TEST_CASE("haikus CSV: whitespace and empty records", "[text]") {
+  // Trailing spaces go, leading ones stay; blank lines inside a poem and empty records go.
+  CHECK(haikus_csv_to_text("\n\r\n\"\"\n\"   \n\"\n\" one  \n\n two\t\n\"\n,\n") == " one\n two\n");
+  // A lone CR is a line break.
+  CHECK(haikus_csv_to_text("\"a\rb\"\r\"c\"\r") == "a\nb\n\nc\n");
+  // A byte-order mark before the first record is not text.
+  CHECK(haikus_csv_to_text("\xEF\xBB\xBF\"a\"\n") == "a\n");
+}
+
+TEST_CASE("haikus CSV: an unterminated quote names where the field starts", "[text]") {
+  CHECK_THROWS_WITH(haikus_csv_to_text("\"a\"\n\"b\nc\n"),
+                    "CSV: the quoted field that starts at byte 4 has no closing quote");
+  CHECK_THROWS_AS(haikus_csv_to_text("\""), TextError);
+  CHECK_THROWS_AS(haikus_csv_to_text("\"a\"\"\n"), TextError);  // "" is a quote, not the end
+}
+
+TEST_CASE("haikus CSV: the real corpus", "[text]") {
+  // ../shared/data next to the repository, or DATA_MIRROR like the Makefile's data fetch.
+  const char* mirror = std::getenv("DATA_MIRROR");
+  const std::string path = mirror ? std::string(mirror) + "/haikus.csv"
+                                  : testing::repo_path("../shared/data/haikus.csv");
+  if (!fs::is_regular_file(path)) {
+    WARN("skipped: " << path << " not found");
+    return;
+  }
+  const std::string csv = read_file(path);
+  const std::string text = haikus_csv_to_text(csv);
+  CHECK(text.find('\r') == std::string::npos);
+  CHECK(text.find("\n\n\n") == std::string::npos);  // exactly one blank line between poems
+  CHECK(text.find(" \n") == std::string::npos);     // no trailing spaces
+  REQUIRE(text.size() > 2);
+  CHECK(text.front() != '\n');
+  CHECK(text.front() != '"');  // the framing quotes are gone
+  CHECK(text.back() == '\n');
+
+  std::size_t poems = 1, quotes = 0;
+  for (std::size_t k = 0; k + 1 < text.size(); ++k)
+    poems += text[k] == '\n' && text[k + 1] == '\n';
+  for (char c : text)
+    quotes += c == '"';
+  CHECK(decode_utf8(text, path).size() == text.size());  // ASCII only
+
+  // The file described in ../shared/data/README.md: 8370 records, one poem each, and 20 quote
+  // marks that belong to the poems (written "" in the file).
+  if (csv.size() == 462747) {
+    CHECK(poems == 8370);
+    CHECK(quotes == 20);
+  } else {
+    WARN("not the known haikus.csv (" << csv.size() << " bytes): counts not checked");
+  }
+}
