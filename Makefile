@@ -25,7 +25,7 @@ COMPILE = $(CXX) $(STD) $(CPPFLAGS) $(CXXFLAGS) $(WARNINGS) -MMD -MP
 LIB_SRC := $(filter-out %_main.cpp,$(wildcard core/*.cpp rnn/*.cpp lstm/*.cpp \
              gradient_check/*.cpp samples/*.cpp))
 LIB_OBJ := $(LIB_SRC:%.cpp=$(BUILD)/%.o)
-PROGRAMS := gradcheck train_rnn train_lstm
+PROGRAMS := gradcheck train_rnn train_lstm sample evaluate
 TEST_SRC := $(wildcard tests/test_*.cpp)
 TEST_OBJ := $(TEST_SRC:%.cpp=$(BUILD)/%.o) $(BUILD)/tests/main.o
 FORMATTED := $(wildcard core/*.h core/*.cpp rnn/*.h rnn/*.cpp lstm/*.h lstm/*.cpp \
@@ -42,6 +42,12 @@ train_rnn: $(BUILD)/rnn/train_rnn_main.o $(LIB_OBJ)
 	$(CXX) $(STD) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
 train_lstm: $(BUILD)/lstm/train_lstm_main.o $(LIB_OBJ)
+	$(CXX) $(STD) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
+
+sample: $(BUILD)/samples/sample_main.o $(LIB_OBJ)
+	$(CXX) $(STD) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
+
+evaluate: $(BUILD)/samples/evaluate_main.o $(LIB_OBJ)
 	$(CXX) $(STD) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
 $(BUILD)/%.o: %.cpp

@@ -24,6 +24,7 @@
 #include "core/cli.h"
 #include "core/data.h"
 #include "core/language_model.h"
+#include "core/model_io.h"
 #include "core/optimizer.h"
 #include "core/parallel.h"
 #include "core/progress.h"
@@ -422,19 +423,10 @@ class Trainer {
                double& last_val, double& elapsed) {
     const Checkpoint& ck = resumed_;
     const std::string& path = s_.resume;
-    if (ck.params.size() != model.params.size() ||
-        ck.tensors.size() != model.layout().tensors().size())
-      throw std::runtime_error(path + ": its parameters do not match the model it describes");
-    for (std::size_t k = 0; k < ck.tensors.size(); ++k) {
-      const TensorInfo& a = ck.tensors[k];
-      const TensorInfo& b = model.layout()[static_cast<int>(k)];
-      if (a.name != b.name || a.rows != b.rows || a.cols != b.cols || a.offset != b.offset)
-        throw std::runtime_error(path + ": tensor " + a.name + " does not match the model");
-    }
+    load_parameters(model, ck, path);
     if (ck.hidden_state.size() != state.size() || ck.data_positions.size() != 1)
       throw std::runtime_error(path + ": its carried state does not match --batch " +
                                std::to_string(s_.batch));
-    model.params = ck.params;
     try {
       opt.set_state(ck.optimizer_state, ck.step);
     } catch (const std::exception& e) {

@@ -24,8 +24,8 @@ std::string generate(Model& model, const Vocabulary& vocab, const std::vector<in
   std::vector<double> work;
   std::string out;
   // The prime, all at once: T = its length, B = 1; the state after it is carried on.
-  CMat<S> y = model.logits(prime.data(), 1, static_cast<int>(prime.size()), state.data(),
-                           state.data());
+  CMat<S> y =
+      model.logits(prime.data(), 1, static_cast<int>(prime.size()), state.data(), state.data());
   int next = sample_next(y.row(y.rows - 1), y.cols, opt, rng, work);
   for (int n = 0; n < length; ++n) {
     const std::string ch = encode_utf8(vocab.symbol(next));
