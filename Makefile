@@ -1,6 +1,8 @@
 # Builds the programs at the repository root; `make test` builds and runs the tests.
 #
-#   make              the programs (./gradcheck)
+#   make              the programs (./train_lstm, ./train_rnn, ./sample, ./evaluate,
+#                     ./gradcheck) and shakespeare.txt (from $DATA_MIRROR, else downloaded)
+#   make data         also sonnets.txt and haikus.txt
 #   make test         builds and runs the Catch2 tests
 #   make mutation-test  breaks backward lines one at a time and checks ./gradcheck notices
 #   make format       clang-format every source file in place
@@ -32,8 +34,21 @@ FORMATTED := $(wildcard core/*.h core/*.cpp rnn/*.h rnn/*.cpp lstm/*.h lstm/*.cp
                gradient_check/*.h gradient_check/*.cpp samples/*.h samples/*.cpp \
                tests/*.h tests/*.hpp tests/*.cpp)
 
-.PHONY: all test mutation-test format format-check clean
-all: $(PROGRAMS)
+.PHONY: all test mutation-test format format-check clean data corpus-shakespeare
+all: $(PROGRAMS) corpus-shakespeare
+
+# The corpora: copied from $(DATA_MIRROR) when it is set, else downloaded; SHA-256 checked.
+# A missing corpus is reported with what to do, and the programs are still built.
+corpus-shakespeare:
+	@sh samples/corpora.sh shakespeare || true
+
+data: corpus-shakespeare $(BUILD)/csv_to_text
+	sh samples/corpora.sh sonnets
+	sh samples/corpora.sh haikus
+	$(BUILD)/csv_to_text haikus.csv haikus.txt
+
+$(BUILD)/csv_to_text: $(BUILD)/samples/csv_to_text_main.o $(LIB_OBJ)
+	$(CXX) $(STD) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
 gradcheck: $(BUILD)/gradient_check/gradcheck_main.o $(LIB_OBJ)
 	$(CXX) $(STD) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)

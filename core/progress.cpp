@@ -59,6 +59,15 @@ void StatusLine::update(const std::string& line) {
   open_ = true;
 }
 
+void StatusLine::finish() {
+  if (terminal_ && open_) {
+    std::printf("\n");
+    std::fflush(stdout);
+    open_ = false;
+    last_length_ = 0;
+  }
+}
+
 void StatusLine::print(const std::string& line) {
   if (terminal_ && open_) {
     std::printf("\r%s\r", std::string(last_length_, ' ').c_str());

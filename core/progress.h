@@ -26,6 +26,8 @@ class StatusLine {
   void update(const std::string& line);
   // Prints a normal line of text; on a terminal, first ends the status line.
   void print(const std::string& line);
+  // Ends the status line, if one is showing, so that what follows starts on a new line.
+  void finish();
 
  private:
   bool terminal_;

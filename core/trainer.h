@@ -60,6 +60,7 @@ struct TrainSettings {
   std::string log;
   double val_frac = 0.1;
   bool lowercase = false;
+  bool quiet = false;  // only the final summary line
 };
 
 namespace detail {
@@ -129,7 +130,7 @@ class Trainer {
       std::cerr << program_ << ": " << e.what() << "\n";
       return 2;
     } catch (const std::exception& e) {
-      status_.print("");
+      status_.finish();
       std::cerr << program_ << ": " << e.what() << "\n";
       return 1;
     }
@@ -185,6 +186,7 @@ class Trainer {
     a.add_double("val-frac", &s.val_frac, "fraction of the text, at its end, that validates", 0,
                  0.9);
     a.add_flag("lowercase", &s.lowercase, "fold ASCII letters to lower case");
+    a.add_flag("quiet", &s.quiet, "print only the final summary line (and errors)");
     if (!a.parse(argc, argv, std::cout)) return false;
     if (s.checkpoint.empty()) s.checkpoint = std::string(Net::kName) + ".ckpt";
     if (!s.resume.empty()) restore_settings(a);
@@ -258,14 +260,14 @@ class Trainer {
 
     const std::int64_t cpe = batcher.chunks_per_epoch();
     const std::int64_t chars_per_step = static_cast<std::int64_t>(s.batch) * s.seq_len;
-    status_.print(std::string(resuming ? "resuming " : "training ") + Net::kName + " " +
-                  std::to_string(s.layers) + "x" + std::to_string(s.hidden) + " (" +
-                  format_count(static_cast<double>(model.params.size())) + " parameters) on " +
-                  s.file + ": " + format_count(static_cast<double>(corpus.train.size())) +
-                  " training and " + format_count(static_cast<double>(corpus.val.size())) +
-                  " validation characters, vocabulary " + std::to_string(corpus.vocab.size()) +
-                  "; batch " + std::to_string(s.batch) + " x " + std::to_string(s.seq_len) + ", " +
-                  std::to_string(cpe) + " steps per epoch");
+    say(std::string(resuming ? "resuming " : "training ") + Net::kName + " " +
+        std::to_string(s.layers) + "x" + std::to_string(s.hidden) + " (" +
+        format_count(static_cast<double>(model.params.size())) + " parameters) on " + s.file +
+        ": " + format_count(static_cast<double>(corpus.train.size())) + " training and " +
+        format_count(static_cast<double>(corpus.val.size())) +
+        " validation characters, vocabulary " + std::to_string(corpus.vocab.size()) + "; batch " +
+        std::to_string(s.batch) + " x " + std::to_string(s.seq_len) + ", " + std::to_string(cpe) +
+        " steps per epoch");
 
     using clock = std::chrono::steady_clock;
     const auto start = clock::now();
@@ -292,7 +294,7 @@ class Trainer {
       const double loss = model.loss_and_grad(batch, state.data(), state.data(), nullptr);
       const double norm = clip_global_norm(model.grads.data(), model.grads.size(), s.clip);
       if (!std::isfinite(loss) || !std::isfinite(norm)) {
-        status_.print("");
+        status_.finish();
         std::cerr << program_ << ": the loss became "
                   << (std::isfinite(loss) ? "finite but the "
                                             "gradient "
@@ -311,9 +313,10 @@ class Trainer {
       smooth = std::isnan(smooth) ? loss : 0.98 * smooth + 0.02 * loss;
 
       const double chars_per_s = steps_this_run * chars_per_step / train_seconds;
-      if (status_.terminal() || step % s.print_every == 0)
+      if (!s.quiet && (status_.terminal() || step % s.print_every == 0))
         status_.update(progress_line(step, chunk, cpe, smooth, last_val, chars_per_s, seconds()));
-      if (s.sample_every > 0 && step % s.sample_every == 0) print_sample(model, corpus, step);
+      if (!s.quiet && s.sample_every > 0 && step % s.sample_every == 0)
+        print_sample(model, corpus, step);
       if (step % s.eval_every == 0) {
         last_val = evaluate(model, corpus);
         const bool best = last_val < best_val;
@@ -324,8 +327,8 @@ class Trainer {
       }
     }
 
-    status_.print("");
-    if (why == "interrupted") status_.print("interrupted: saving a checkpoint ...");
+    status_.finish();
+    if (why == "interrupted") say("interrupted: saving a checkpoint ...");
     if (step % s.eval_every != 0 || steps_this_run == 0) {
       last_val = evaluate(model, corpus);
       const bool best = last_val < best_val;
@@ -344,6 +347,10 @@ class Trainer {
                   " bits/char), best val " + detail::fixed(best_val, 4) + ", " +
                   format_count(chars_per_s) + " chars/s; saved " + s_.checkpoint);
     return 0;
+  }
+
+  void say(const std::string& line) {
+    if (!s_.quiet) status_.print(line);
   }
 
   std::string progress_line(std::int64_t step, std::int64_t chunk, std::int64_t cpe, double smooth,
