@@ -46,9 +46,17 @@ class LanguageModel {
     head_.init(params.data(), layout_, rng);
   }
 
+  // Dropout between layers for loss_and_grad (training); p = 0 turns it off. See
+  // core/dropout.h.
+  void set_dropout(double p, Rng* rng) {
+    net_.set_dropout(p, rng);
+    B_ = T_ = 0;
+  }
+
   // Mean cross-entropy (S3) of the batch, in nats per character. Reads the initial state from
   // state_in and writes the state after the last step to state_out (they may be one buffer).
   double loss(const Batch& batch, const S* state_in, S* state_out) {
+    net_.set_training(false);
     return forward(batch, state_in, state_out);
   }
 
@@ -59,6 +67,7 @@ class LanguageModel {
     if (B < 1 || T < 1) throw std::invalid_argument("need B >= 1, T >= 1");
     check_ids(inputs, B * T);
     reserve(B, T);
+    net_.set_training(false);
     net_.forward(params.data(), layout_, inputs, B, T, state_in, state_out);
     head_.logits(params.data(), layout_, net_.output(), probs());
     return probs();
@@ -68,6 +77,7 @@ class LanguageModel {
   // is not null, it receives ∂L/∂state_in. The final state is not differentiated: truncated
   // backpropagation through time treats it as a constant for the next chunk.
   double loss_and_grad(const Batch& batch, const S* state_in, S* state_out, S* dstate_in) {
+    net_.set_training(true);  // the only place dropout, when set, applies
     const double L = forward(batch, state_in, state_out);
     std::fill(grads.begin(), grads.end(), S(0));
     head_.backward(params.data(), layout_, net_.output(), batch.targets, probs(), grads.data(),

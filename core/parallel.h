@@ -17,4 +17,22 @@ int thread_count();
 // should not exceed thread_count(). Must not be called from inside fn.
 void parallel_for(int parts, const std::function<void(int)>& fn);
 
+// Calls row(b) for every b in [0, rows), the rows shared out over the threads in contiguous
+// ranges when there are enough of them (at least min_rows per thread). For elementwise work
+// on (B,H) activations, where every row is independent of the others.
+template <class F>
+void for_each_row(int rows, int min_rows, F&& row) {
+  int parts = thread_count();
+  if (parts > rows / min_rows) parts = rows / min_rows;
+  if (parts <= 1) {
+    for (int b = 0; b < rows; ++b)
+      row(b);
+    return;
+  }
+  parallel_for(parts, [&](int p) {
+    for (int b = rows * p / parts; b < rows * (p + 1) / parts; ++b)
+      row(b);
+  });
+}
+
 }  // namespace charnn

@@ -161,8 +161,10 @@ class Trainer {
     a.add_double("lr", &s.lr, "learning rate", 1e-12, 1e3);
     a.add_string("optimizer", &s.optimizer, "update rule", {"adam", "adagrad", "sgd", "rmsprop"});
     a.add_double("clip", &s.clip, "largest global gradient norm (0: no clipping)", 0, 1e12);
-    a.add_double("dropout", &s.dropout, "dropout between layers (not yet implemented: must be 0)",
-                 0, 0);
+    a.add_double("dropout", &s.dropout,
+                 "probability of dropping each input of the layers above the first (training "
+                 "only)",
+                 0, 0.9);
     a.add_double("lr-decay", &s.lr_decay,
                  "multiply the learning rate by this every "
                  "--lr-decay-every steps",
@@ -245,6 +247,7 @@ class Trainer {
     Model model(cfg);
     Rng rng(static_cast<std::uint64_t>(s.seed));
     Optimizer opt(s.optimizer, model.params.size());
+    model.set_dropout(s.dropout, &rng);
     std::vector<float> state(model.state_layout(s.batch).size(), 0.0f);
     std::int64_t step = 0, chunk = 0;
     double lr = s.lr, best_val = INFINITY, last_val = NAN, elapsed_before = 0;

@@ -9,7 +9,9 @@
 #include <string>
 
 #include "core/activations.h"
+#include "core/dropout.h"
 #include "core/gemm.h"
+#include "core/parallel.h"
 
 namespace charnn {
 
@@ -85,6 +87,8 @@ void Lstm<S>::reserve(int B, int T) {
     c.tanh_c.assign(T * BH, S(0));
     c.dz.assign(4 * T * BH, S(0));
     c.dout.assign(T * BH, S(0));
+    c.x_drop.assign(dropout_ > 0 ? T * BH : 0, S(0));
+    c.mask.assign(dropout_ > 0 ? T * BH : 0, S(0));
     c.dh_next.assign(BH, S(0));
     c.dc_next.assign(BH, S(0));
   }
@@ -123,6 +127,13 @@ CMat<S> Lstm<S>::gates(int l) const {
 }
 
 template <class S>
+CMat<S> Lstm<S>::input(int l) const {
+  const std::size_t BH = static_cast<std::size_t>(B_) * cfg_.hidden;
+  if (dropped_) return CMat<S>(cache_[l].x_drop.data(), T_ * B_, cfg_.hidden);
+  return CMat<S>(cache_[l - 1].h.data() + BH, T_ * B_, cfg_.hidden);
+}
+
+template <class S>
 CMat<S> Lstm<S>::output() const {
   const Cache& c = cache_.back();
   return CMat<S>(c.h.data() + static_cast<std::size_t>(B_) * cfg_.hidden, T_ * B_, cfg_.hidden);
@@ -137,7 +148,8 @@ template <class S>
 void Lstm<S>::step_forward(const Tensors<const S>& w, const Step& s) {
   // (L1)–(L4) add U_* h_{t-1} to all four gates' pre-activations in one product (rows: h_prev Uᵀ)
   matmul_ABt<S>(s.h_prev, w.U, 1, s.z);
-  for (int b = 0; b < s.h.rows; ++b)
+  // Every row (stream) is independent: the rows are shared out over the threads.
+  for_each_row(s.h.rows, 4, [&](int b) {
     for (int j = 0; j < s.h.cols; ++j) {
       s.f(b, j) = sigmoid(s.f(b, j));    // (L1) f_t = σ(W_f x_t + U_f h_{t-1} + b_f)  forget gate
       s.i(b, j) = sigmoid(s.i(b, j));    // (L2) i_t = σ(W_i x_t + U_i h_{t-1} + b_i)  input gate
@@ -147,6 +159,7 @@ void Lstm<S>::step_forward(const Tensors<const S>& w, const Step& s) {
       s.tanh_c(b, j) = std::tanh(s.c(b, j));   // (L6) tanh(c_t), kept for backward
       s.h(b, j) = s.o(b, j) * s.tanh_c(b, j);  // (L6) h_t = o_t ⊙ tanh(c_t)
     }
+  });
 }
 
 // dout: (B,H) ∂L/∂h_t from above. dh_next, dc_next: (B,H) on entry ∂L/∂h_t and ∂L/∂c_t from
@@ -154,7 +167,8 @@ void Lstm<S>::step_forward(const Tensors<const S>& w, const Step& s) {
 template <class S>
 void Lstm<S>::step_backward(const Tensors<const S>& w, const Step& s, CMat<S> dout, Mat<S> dh_next,
                             Mat<S> dc_next) {
-  for (int b = 0; b < s.h.rows; ++b)
+  // Every row (stream) is independent: the rows are shared out over the threads.
+  for_each_row(s.h.rows, 4, [&](int b) {
     for (int j = 0; j < s.h.cols; ++j) {
       const S f = s.f(b, j), i = s.i(b, j), g = s.g(b, j), o = s.o(b, j);
       const S tanh_c = s.tanh_c(b, j);
@@ -170,6 +184,7 @@ void Lstm<S>::step_backward(const Tensors<const S>& w, const Step& s, CMat<S> do
       s.dz_o(b, j) = do_ * o * (S(1) - o);  // (LB10) dz_o = do ⊙ o ⊙ (1-o)
       dc_next(b, j) = dc * f;               // (LB11) dc_next = dc_t ⊙ f_t
     }
+  });
   // (LB12) dh_next = U_fᵀ dz_f + U_iᵀ dz_i + U_gᵀ dz_g + U_oᵀ dz_o, in one product (rows: dz U)
   matmul_AB<S>(s.dz, w.U, 0, dh_next);
 }
@@ -183,6 +198,7 @@ void Lstm<S>::forward(const S* params, const Layout& layout, const int* ids, int
                       const S* state_in, S* state_out) {
   reserve(B, T);
   std::copy(ids, ids + static_cast<std::size_t>(T) * B, ids_.begin());
+  dropped_ = training_ && dropout_ > 0 && rng_ != nullptr;
   const int H = cfg_.hidden;
   const Layout state = state_layout(B);
   for (int l = 0; l < cfg_.layers; ++l) {
@@ -202,7 +218,13 @@ void Lstm<S>::forward(const S* params, const Layout& layout, const int* ids, int
         }
       }
     } else {
-      CMat<S> X(cache_[l - 1].h.data() + static_cast<std::size_t>(B) * H, T * B, H);
+      if (dropped_) {
+        Cache& below = cache_[l - 1];
+        dropout_forward<S>(CMat<S>(below.h.data() + static_cast<std::size_t>(B) * H, T * B, H),
+                           dropout_, *rng_, Mat<S>(k.mask.data(), T * B, H),
+                           Mat<S>(k.x_drop.data(), T * B, H));
+      }
+      CMat<S> X = input(l);
       matmul_ABt<S>(X, w.W, 0, Z);  // (L1)–(L4) W_* x_t for every t and gate (rows: X Wᵀ)
       for (int n = 0; n < T * B; ++n)
         for (int j = 0; j < 4 * H; ++j)
@@ -250,10 +272,11 @@ void Lstm<S>::backward(const S* params, const Layout& layout, CMat<S> dtop, S* g
           d.W(j, x) += dZ(n, j);  // (LB14) one-hot: column x_t
       }
     } else {
-      CMat<S> X(cache_[l - 1].h.data() + static_cast<std::size_t>(B) * H, T * B, H);
+      CMat<S> X = input(l);
       matmul_AtB<S>(dZ, X, 1, d.W);  // (LB14) dW_* += Σ_t dz_* x_tᵀ
       Mat<S> dX(cache_[l - 1].dout.data(), T * B, H);
       matmul_AB<S>(dZ, w.W, 0, dX);  // (LB16) dx_t = Σ_* W_*ᵀ dz_*: dout of the layer below
+      if (dropped_) dropout_backward<S>(CMat<S>(k.mask.data(), T * B, H), dX);
     }
     if (dstate_in) {
       copy<S>(dh_next, state.view(dstate_in, 2 * l));      // ∂L/∂h0, by (LB12) at t = 0

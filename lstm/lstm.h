@@ -44,6 +44,16 @@ class Lstm {
   // Weights uniform in ±1/√H, biases zero except the forget gate's b_f = 1 (docs/lstm.md).
   void init(S* params, const Layout& layout, Rng& rng) const;
 
+  // Dropout between layers (docs/training.md): with probability p, each input of layers
+  // above the first is dropped, in forward passes made with set_training(true) only. The mask
+  // is drawn from rng, which must outlive the training run.
+  void set_dropout(double p, Rng* rng) {
+    dropout_ = p;
+    rng_ = rng;
+    B_ = T_ = 0;  // the caches grow a mask on the next forward
+  }
+  void set_training(bool training) { training_ = training; }
+
   // Sizes the per-layer caches for (B,T); allocation happens here and nowhere in the time loop.
   void reserve(int B, int T);
 
@@ -85,7 +95,8 @@ class Lstm {
     std::vector<S> gates;   // (N,4H) f_t | i_t | g_t | o_t (pre-activations until (L1)–(L4))
     std::vector<S> tanh_c;  // (N,H) tanh(c_t)
     std::vector<S> dz;      // (N,4H) dz_f | dz_i | dz_g | dz_o: ∂L/∂ pre-activations
-    std::vector<S> dout;    // (N,H) ∂L/∂h_t arriving from the layer above (unused for the top)
+    std::vector<S> x_drop, mask;  // (N,H) dropped input and its mask (dropout only)
+    std::vector<S> dout;  // (N,H) ∂L/∂h_t arriving from the layer above (unused for the top)
     std::vector<S> dh_next, dc_next;  // (B,H) ∂L/∂h_t and ∂L/∂c_t arriving from step t+1
   };
 
@@ -108,7 +119,13 @@ class Lstm {
   std::vector<int> first_tensor_;  // per layer: index of its W_f in the layout
   int B_ = 0, T_ = 0;
   std::vector<Cache> cache_;  // per layer
-  std::vector<int> ids_;      // (T,B) the inputs of the last forward, for the one-hot gradient
+  double dropout_ = 0;
+  Rng* rng_ = nullptr;
+  bool training_ = false;
+  bool dropped_ = false;  // whether the last forward applied dropout
+  // The input x_t of layer l > 0 for every step, (N,H): layer l-1's h_t, or after dropout.
+  CMat<S> input(int l) const;
+  std::vector<int> ids_;  // (T,B) the inputs of the last forward, for the one-hot gradient
 };
 
 }  // namespace charnn

@@ -8,7 +8,9 @@
 #include <cmath>
 #include <string>
 
+#include "core/dropout.h"
 #include "core/gemm.h"
+#include "core/parallel.h"
 
 namespace charnn {
 
@@ -68,6 +70,8 @@ void Rnn<S>::reserve(int B, int T) {
     c.h.assign((T + 1) * BH, S(0));
     c.da.assign(T * BH, S(0));
     c.dout.assign(T * BH, S(0));
+    c.x_drop.assign(dropout_ > 0 ? T * BH : 0, S(0));
+    c.mask.assign(dropout_ > 0 ? T * BH : 0, S(0));
     c.dh_next.assign(BH, S(0));
   }
   ids_.assign(static_cast<std::size_t>(T) * B, 0);
@@ -80,6 +84,13 @@ typename Rnn<S>::Step Rnn<S>::step(int l, int t) {
   Mat<S> hs(c.h.data(), (T_ + 1) * B, H);
   Mat<S> das(c.da.data(), T_ * B, H);
   return {hs.rows_view(t * B, B), hs.rows_view((t + 1) * B, B), das.rows_view(t * B, B)};
+}
+
+template <class S>
+CMat<S> Rnn<S>::input(int l) const {
+  const std::size_t BH = static_cast<std::size_t>(B_) * cfg_.hidden;
+  if (dropped_) return CMat<S>(cache_[l].x_drop.data(), T_ * B_, cfg_.hidden);
+  return CMat<S>(cache_[l - 1].h.data() + BH, T_ * B_, cfg_.hidden);
 }
 
 template <class S>
@@ -97,22 +108,26 @@ template <class S>
 void Rnn<S>::step_forward(const Tensors<const S>& w, const Step& s) {
   // (R1) a_t = W_xh x_t + W_hh h_{t-1} + b_h: add W_hh h_{t-1} (rows: h_prev W_hhᵀ)
   matmul_ABt<S>(s.h_prev, w.W_hh, 1, s.h);
-  for (int b = 0; b < s.h.rows; ++b)
+  // Every row (stream) is independent: the rows are shared out over the threads.
+  for_each_row(s.h.rows, 4, [&](int b) {
     for (int j = 0; j < s.h.cols; ++j) {
       s.h(b, j) = std::tanh(s.h(b, j));  // (R2) h_t = tanh(a_t)
     }
+  });
 }
 
 // dout: (B,H) ∂L/∂h_t from above. dh_next: (B,H) on entry ∂L/∂h_t from step t+1, on exit
 // ∂L/∂h_{t-1} for step t-1.
 template <class S>
 void Rnn<S>::step_backward(const Tensors<const S>& w, const Step& s, CMat<S> dout, Mat<S> dh_next) {
-  for (int b = 0; b < s.h.rows; ++b)
+  // Every row (stream) is independent: the rows are shared out over the threads.
+  for_each_row(s.h.rows, 4, [&](int b) {
     for (int j = 0; j < s.h.cols; ++j) {
       const S h = s.h(b, j);
       const S dh = dout(b, j) + dh_next(b, j);  // (RB1) dh_t = dout_t + dh_next
       s.da(b, j) = dh * (S(1) - h * h);         // (RB2) da_t = dh_t ⊙ (1 - h_t²)
     }
+  });
   matmul_AB<S>(s.da, w.W_hh, 0, dh_next);  // (RB3) dh_next = W_hhᵀ da_t (rows: da W_hh)
 }
 
@@ -125,6 +140,7 @@ void Rnn<S>::forward(const S* params, const Layout& layout, const int* ids, int 
                      const S* state_in, S* state_out) {
   reserve(B, T);
   std::copy(ids, ids + static_cast<std::size_t>(T) * B, ids_.begin());
+  dropped_ = training_ && dropout_ > 0 && rng_ != nullptr;
   const int H = cfg_.hidden;
   const Layout state = state_layout(B);
   for (int l = 0; l < cfg_.layers; ++l) {
@@ -144,7 +160,13 @@ void Rnn<S>::forward(const S* params, const Layout& layout, const int* ids, int 
         }
       }
     } else {
-      CMat<S> X(cache_[l - 1].h.data() + static_cast<std::size_t>(B) * H, T * B, H);
+      if (dropped_) {
+        Cache& below = cache_[l - 1];
+        dropout_forward<S>(CMat<S>(below.h.data() + static_cast<std::size_t>(B) * H, T * B, H),
+                           dropout_, *rng_, Mat<S>(c.mask.data(), T * B, H),
+                           Mat<S>(c.x_drop.data(), T * B, H));
+      }
+      CMat<S> X = input(l);
       matmul_ABt<S>(X, w.W_xh, 0, A);  // (R1) W_xh x_t for every t (rows: X W_xhᵀ)
       for (int n = 0; n < T * B; ++n)
         for (int j = 0; j < H; ++j)
@@ -188,10 +210,11 @@ void Rnn<S>::backward(const S* params, const Layout& layout, CMat<S> dtop, S* gr
           d.W_xh(j, x) += dA(n, j);  // (RB5) one-hot: column x_t
       }
     } else {
-      CMat<S> X(cache_[l - 1].h.data() + static_cast<std::size_t>(B) * H, T * B, H);
+      CMat<S> X = input(l);
       matmul_AtB<S>(dA, X, 1, d.W_xh);  // (RB5) dW_xh += Σ_t da_t x_tᵀ
       Mat<S> dX(cache_[l - 1].dout.data(), T * B, H);
       matmul_AB<S>(dA, w.W_xh, 0, dX);  // (RB7) dx_t = W_xhᵀ da_t: dout of the layer below
+      if (dropped_) dropout_backward<S>(CMat<S>(c.mask.data(), T * B, H), dX);
     }
     if (dstate_in) copy<S>(dh_next, state.view(dstate_in, l));  // ∂L/∂h0, by (RB3) at t = 0
   }

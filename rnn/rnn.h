@@ -39,6 +39,16 @@ class Rnn {
   // Weights uniform in ±1/√H, biases zero (docs/training.md).
   void init(S* params, const Layout& layout, Rng& rng) const;
 
+  // Dropout between layers (docs/training.md): with probability p, each input of layers
+  // above the first is dropped, in forward passes made with set_training(true) only. The mask
+  // is drawn from rng, which must outlive the training run.
+  void set_dropout(double p, Rng* rng) {
+    dropout_ = p;
+    rng_ = rng;
+    B_ = T_ = 0;  // the caches grow a mask on the next forward
+  }
+  void set_training(bool training) { training_ = training; }
+
   // Sizes the per-layer caches for (B,T); allocation happens here and nowhere in the time loop.
   void reserve(int B, int T);
 
@@ -67,8 +77,9 @@ class Rnn {
 
   // What one layer keeps from forward for backward, for the whole sequence.
   struct Cache {
-    std::vector<S> h;        // ((T+1)*B,H): rows [0,B) hold h_{-1} = h0, rows [(t+1)B, (t+2)B) h_t
-    std::vector<S> da;       // (N,H) ∂L/∂a_t
+    std::vector<S> h;   // ((T+1)*B,H): rows [0,B) hold h_{-1} = h0, rows [(t+1)B, (t+2)B) h_t
+    std::vector<S> da;  // (N,H) ∂L/∂a_t
+    std::vector<S> x_drop, mask;  // (N,H) dropped input and its mask (dropout only)
     std::vector<S> dout;     // (N,H) ∂L/∂h_t arriving from the layer above (unused for the top)
     std::vector<S> dh_next;  // (B,H) ∂L/∂h_t arriving from step t+1
   };
@@ -88,7 +99,13 @@ class Rnn {
   std::vector<int> first_tensor_;  // per layer: index of its W_xh in the layout
   int B_ = 0, T_ = 0;
   std::vector<Cache> cache_;  // per layer
-  std::vector<int> ids_;      // (T,B) the inputs of the last forward, for the one-hot gradient
+  double dropout_ = 0;
+  Rng* rng_ = nullptr;
+  bool training_ = false;
+  bool dropped_ = false;  // whether the last forward applied dropout
+  // The input x_t of layer l > 0 for every step, (N,H): layer l-1's h_t, or after dropout.
+  CMat<S> input(int l) const;
+  std::vector<int> ids_;  // (T,B) the inputs of the last forward, for the one-hot gradient
 };
 
 }  // namespace charnn

@@ -231,10 +231,49 @@ TEMPLATE_TEST_CASE("logits give the same loss as loss()", "[model]", Rnn<double>
   double sum = 0;
   for (int n = 0; n < y.rows; ++n) {
     double m = y(n, 0), z = 0;
-    for (int v = 0; v < y.cols; ++v) m = std::max(m, y(n, v));
-    for (int v = 0; v < y.cols; ++v) z += std::exp(y(n, v) - m);
+    for (int v = 0; v < y.cols; ++v)
+      m = std::max(m, y(n, v));
+    for (int v = 0; v < y.cols; ++v)
+      z += std::exp(y(n, v) - m);
     sum += y(n, data.targets[n]) - m - std::log(z);
   }
   CHECK(-sum / y.rows == Approx(loss).epsilon(1e-12));
   CHECK(e1 == e2);
+}
+
+TEMPLATE_TEST_CASE("dropout: gradients match finite differences for a fixed mask", "[model]",
+                   Rnn<double>, Lstm<double>) {
+  Rng init(12);
+  auto model = random_model<TestType>(5, 4, 2, init);
+  RandomBatch data(3, 4, 5, init);
+  std::vector<double> s(model.state_layout(3).size(), 0.0), e(s.size());
+  Rng masks(99);
+  model.set_dropout(0.3, &masks);
+  // The same seed before every evaluation gives the same masks, so the loss is a smooth
+  // function of the parameters that finite differences can check.
+  auto loss_with_masks = [&] {
+    masks = Rng(99);
+    return model.loss_and_grad(data.batch, s.data(), e.data(), nullptr);
+  };
+  loss_with_masks();
+  const std::vector<double> analytic = model.grads;
+  const double eps = 1e-5;
+  for (const TensorInfo& t : model.layout().tensors()) {
+    for (std::size_t k = 0; k < t.size(); k += 3) {
+      double& theta = model.params[t.offset + k];
+      const double saved = theta;
+      theta = saved + eps;
+      const double plus = loss_with_masks();
+      theta = saved - eps;
+      const double minus = loss_with_masks();
+      theta = saved;
+      const double numeric = (plus - minus) / (2 * eps);
+      INFO(t.name << "[" << k << "]");
+      CHECK(analytic[t.offset + k] == Approx(numeric).epsilon(1e-5).margin(1e-9));
+    }
+  }
+  // Evaluation never drops: loss() is the same with and without dropout set.
+  const double with_dropout_set = model.loss(data.batch, s.data(), e.data());
+  model.set_dropout(0, nullptr);
+  CHECK(model.loss(data.batch, s.data(), e.data()) == with_dropout_set);
 }

@@ -102,7 +102,7 @@ TEMPLATE_TEST_CASE("N steps, then resume to N+M, equals N+M steps bit for bit", 
   TempDir dir("resume");
   const std::string text = dir.file("text.txt");
   write(text, generated_corpus(8000));
-  const auto common = with(kSmall, {"--eval-every", "4", "--layers", "2"});
+  const auto common = with(kSmall, {"--eval-every", "4", "--layers", "2", "--dropout", "0.2"});
   REQUIRE(
       train<TestType>(with({text, "--steps", "13", "--checkpoint", dir.file("full.ckpt")}, common))
           .status == 0);
