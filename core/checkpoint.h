@@ -47,7 +47,7 @@ struct Checkpoint {
   std::int64_t step = 0;                     // optimizer steps done
   double learning_rate = 0;                  // the current (possibly decayed) rate
   std::string rng_state;                     // `out << engine` of the std::mt19937_64, or ""
-  std::vector<std::int64_t> data_positions;  // per stream, where its next chunk starts
+  std::vector<std::int64_t> data_positions;  // where the data stands (the trainer: chunks read)
   std::vector<float> hidden_state;           // the state the streams carry (flat)
   double elapsed_seconds = 0;                // training time so far
   double best_val_loss = 0;                  // NaN or +inf when not yet evaluated

@@ -8,10 +8,12 @@
 //   every --eval-every steps: validation loss, checkpoint (latest, and best), CSV log line
 #pragma once
 
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <fstream>
 #include <functional>
@@ -37,18 +39,18 @@ namespace charnn {
 struct TrainSettings {
   std::string file;
   int hidden = 256;
-  int layers = 2;
+  int layers = 1;
   int seq_len = 100;
   int batch = 32;
   int steps = 0;        // total optimizer steps; 0: no limit
   int epochs = 0;       // total passes over the training text; 0: no limit
   double minutes = 15;  // wall-clock budget of this run; 0: no limit
-  double lr = 2e-3;
+  double lr = 4e-3;
   std::string optimizer = "adam";
   double clip = 5;
   double dropout = 0;
-  double lr_decay = 1;     // multiply the learning rate by this ...
-  int lr_decay_every = 0;  // ... every this many steps (0: never)
+  double lr_decay = 0.97;    // multiply the learning rate by this ...
+  int lr_decay_every = 100;  // ... every this many steps (0: never)
   int seed = 1;
   int threads = 2;
   int eval_every = 200;
@@ -235,6 +237,7 @@ class Trainer {
     const Corpus corpus = load_corpus(s.file, s.val_frac, s.lowercase,
                                       resuming ? Vocabulary(resumed_.vocabulary) : Vocabulary());
     const Batcher batcher(corpus.train, s.batch, s.seq_len);
+    check_writable(s.checkpoint);
     if (window_count(corpus.val.size(), s.seq_len) < 1)
       throw TextError(s.file + ": the validation split has " + std::to_string(corpus.val.size()) +
                       " characters, fewer than one window of --seq-len + 1 = " +
@@ -350,6 +353,21 @@ class Trainer {
                   " bits/char), best val " + detail::fixed(best_val, 4) + ", " +
                   format_count(chars_per_s) + " chars/s; saved " + s_.checkpoint);
     return 0;
+  }
+
+  // Fails now, not after minutes of training, when the checkpoint cannot be written (a folder
+  // that does not exist, one without write permission): creates and removes PATH.tmp, the very
+  // file save_checkpoint writes first.
+  static void check_writable(const std::string& path) {
+    const std::string tmp = path + ".tmp";
+    const bool existed = std::ifstream(tmp).good();
+    errno = 0;
+    std::ofstream probe(tmp, std::ios::app);
+    if (!probe)
+      throw std::runtime_error("cannot write checkpoint " + path + ": " +
+                               (errno ? std::strerror(errno) : "cannot create a file there"));
+    probe.close();
+    if (!existed) std::remove(tmp.c_str());
   }
 
   void say(const std::string& line) {
