@@ -49,6 +49,7 @@ struct TrainSettings {
   std::string optimizer = "adam";
   double clip = 5;
   double dropout = 0;
+  double reset = 0.2;        // probability that a stream starts a chunk from a zero state
   double lr_decay = 0.97;    // multiply the learning rate by this ...
   int lr_decay_every = 100;  // ... every this many steps (0: never)
   int seed = 1;
@@ -108,6 +109,7 @@ inline std::vector<std::pair<std::string, std::string>> settings_to_config(const
           {"optimizer", s.optimizer},
           {"clip", d(s.clip)},
           {"dropout", d(s.dropout)},
+          {"state-reset", d(s.reset)},
           {"lr-decay", d(s.lr_decay)},
           {"lr-decay-every", std::to_string(s.lr_decay_every)},
           {"seed", std::to_string(s.seed)},
@@ -167,6 +169,10 @@ class Trainer {
                  "probability of dropping each input of the layers above the first (training "
                  "only)",
                  0, 0.9);
+    a.add_double("state-reset", &s.reset,
+                 "probability that a stream's carried state is zeroed before a chunk, so the "
+                 "model also learns to start from nothing, as validation does",
+                 0, 1);
     a.add_double("lr-decay", &s.lr_decay,
                  "multiply the learning rate by this every "
                  "--lr-decay-every steps",
@@ -224,6 +230,7 @@ class Trainer {
     s_.optimizer = get("optimizer");
     s_.clip = std::stod(get("clip"));
     s_.dropout = std::stod(get("dropout"));
+    s_.reset = std::stod(get("state-reset"));
     s_.lr_decay = std::stod(get("lr-decay"));
     s_.lr_decay_every = std::stoi(get("lr-decay-every"));
     s_.seed = std::stoi(get("seed"));
@@ -292,9 +299,14 @@ class Trainer {
       return "";
     };
 
+    const Layout state_layout = model.state_layout(s.batch);
     std::string why;
     while ((why = stop_reason()).empty()) {
-      if (chunk % cpe == 0) std::fill(state.begin(), state.end(), 0.0f);  // a new epoch
+      if (chunk % cpe == 0) {
+        std::fill(state.begin(), state.end(), 0.0f);  // a new epoch
+      } else if (s.reset > 0) {
+        reset_streams(state_layout, state, rng);
+      }
       const auto t0 = clock::now();
       const Batch batch = batcher.chunk(chunk, x, y);
       const double loss = model.loss_and_grad(batch, state.data(), state.data(), nullptr);
@@ -353,6 +365,19 @@ class Trainer {
                   " bits/char), best val " + detail::fixed(best_val, 4) + ", " +
                   format_count(chars_per_s) + " chars/s; saved " + s_.checkpoint);
     return 0;
+  }
+
+  // Zeroes the carried state of each stream with probability --state-reset: row b of every
+  // state tensor (h0, and c0 for the LSTM, of every layer) belongs to stream b.
+  void reset_streams(const Layout& layout, std::vector<float>& state, Rng& rng) const {
+    for (int b = 0; b < s_.batch; ++b) {
+      if (rng.uniform() >= s_.reset) continue;
+      for (int k = 0; k < static_cast<int>(layout.tensors().size()); ++k) {
+        Mat<float> m = layout.view(state.data(), k);
+        for (int j = 0; j < m.cols; ++j)
+          m(b, j) = 0.0f;
+      }
+    }
   }
 
   // Fails now, not after minutes of training, when the checkpoint cannot be written (a folder
