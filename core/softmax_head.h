@@ -29,8 +29,8 @@ class SoftmaxHead {
     Mat<S> W_hy = layout.view(params, W_hy_);
     for (int r = 0; r < V_; ++r)
       for (int c = 0; c < H_; ++c)
-        W_hy(r, c) = static_cast<S>(rng.uniform(-k, k));
-    fill(layout.view(params, b_y_), S(0));
+        W_hy(r, c) = static_cast<S>(rng.uniform(-k, k));  // (I1) W ~ U(-1/√H, 1/√H)
+    fill(layout.view(params, b_y_), S(0));                // (I2) b = 0
   }
 
   // h: (N,H) top-layer outputs; y: (N,V) receives the logits.

@@ -341,6 +341,9 @@ class Trainer {
         if (best) best_val = last_val;
         save(model, opt, rng, state, step, chunk, lr, best_val, last_val,
              elapsed_before + seconds(), corpus.vocab, best);
+        say("step " + std::to_string(step) + ": validation loss " + detail::fixed(last_val, 4) +
+            " nats/char (" + detail::fixed(last_val / std::log(2.0), 3) + " bits/char)" +
+            (best ? ", the best so far: saved" : ", saved") + " " + s_.checkpoint);
         log_line(log, step, elapsed_before + seconds(), smooth, last_val, lr, chars_per_s);
       }
     }

@@ -68,9 +68,9 @@ void Lstm<S>::init(S* params, const Layout& layout, Rng& rng) const {
     for (Mat<S> m : {w.W, w.U})
       for (int r = 0; r < m.rows; ++r)
         for (int c = 0; c < m.cols; ++c)
-          m(r, c) = static_cast<S>(rng.uniform(-k, k));
-    fill(w.b, S(0));
-    fill(w.b.cols_view(F * H, H), S(1));  // b_f = 1: remember by default (docs/lstm.md)
+          m(r, c) = static_cast<S>(rng.uniform(-k, k));  // (I1) W ~ U(-1/√H, 1/√H)
+    fill(w.b, S(0));                                     // (I2) b = 0
+    fill(w.b.cols_view(F * H, H), S(1));  // (I3) b_f = 1: remember by default (docs/lstm.md)
   }
 }
 

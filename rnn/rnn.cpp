@@ -55,8 +55,8 @@ void Rnn<S>::init(S* params, const Layout& layout, Rng& rng) const {
     for (Mat<S> m : {w.W_xh, w.W_hh})
       for (int r = 0; r < m.rows; ++r)
         for (int c = 0; c < m.cols; ++c)
-          m(r, c) = static_cast<S>(rng.uniform(-k, k));
-    fill(w.b_h, S(0));
+          m(r, c) = static_cast<S>(rng.uniform(-k, k));  // (I1) W ~ U(-1/√H, 1/√H)
+    fill(w.b_h, S(0));                                   // (I2) b = 0
   }
 }
 

@@ -1,11 +1,13 @@
 // The text layer: reading files, strict UTF-8, the vocabulary, messages, the haikus corpus.
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
 
+#include "core/data.h"
 #include "core/text.h"
 #include "tests/catch.hpp"
 #include "tests/helpers.h"
@@ -294,4 +296,50 @@ TEST_CASE("haikus CSV: the real corpus", "[text]") {
   } else {
     WARN("not the known haikus.csv (" << csv.size() << " bytes): counts not checked");
   }
+}
+
+TEST_CASE("the batcher: B evenly spaced streams, targets one character on", "[text]") {
+  std::vector<int> ids(1001);
+  for (int k = 0; k <= 1000; ++k)
+    ids[k] = k;  // the id is the position: easy to check
+  const charnn::Batcher batcher(ids, 4, 10);
+  // 4 segments of (1001 - 1) / 4 = 250 characters, 25 chunks of 10 in each.
+  CHECK(batcher.chunks_per_epoch() == 25);
+  std::vector<int> x, y;
+  for (std::int64_t k : {0, 1, 24, 25, 26}) {
+    const charnn::Batch batch = batcher.chunk(k, x, y);
+    CHECK(batch.B == 4);
+    CHECK(batch.T == 10);
+    for (int b = 0; b < 4; ++b)
+      for (int t = 0; t < 10; ++t) {
+        const int expected = b * 250 + static_cast<int>(k % 25) * 10 + t;
+        CHECK(x[t * 4 + b] == expected);
+        CHECK(y[t * 4 + b] == expected + 1);
+      }
+  }
+  CHECK_THROWS_WITH(charnn::Batcher(ids, 101, 10),
+                    "the training text has 1001 characters, too few for --batch 101 streams of "
+                    "--seq-len 10 (it needs at least 1011); use a longer text or smaller values");
+}
+
+TEST_CASE("the corpus: vocabulary of the whole file, first 90% train, last 10% validate",
+          "[text]") {
+  const std::string path =
+      (std::filesystem::temp_directory_path() / "charnn_corpus_test.txt").string();
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << "\xEF\xBB\xBF";  // a byte-order mark, dropped
+    for (int k = 0; k < 100; ++k)
+      out << (k < 90 ? 'a' : 'B');
+  }
+  const charnn::Corpus c = charnn::load_corpus(path, 0.1, false);
+  CHECK(c.vocab.size() == 2);  // 'B' only occurs in the validation part, and still has an id
+  CHECK(c.train.size() == 90);
+  CHECK(c.val.size() == 10);
+  CHECK(c.val[0] == c.vocab.id(U'B'));
+  const charnn::Corpus lower = charnn::load_corpus(path, 0.1, true);
+  CHECK(lower.vocab.size() == 2);
+  CHECK(lower.vocab.contains(U'b'));
+  CHECK_FALSE(lower.vocab.contains(U'B'));
+  std::remove(path.c_str());
 }

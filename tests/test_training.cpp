@@ -202,8 +202,7 @@ TEST_CASE("a run whose loss turns NaN stops with a message and saves nothing", "
   TempDir dir("nan");
   const std::string text = dir.file("text.txt"), ck = dir.file("m.ckpt");
   write(text, generated_corpus(6000));
-  REQUIRE(train<Rnn<float>>(with({text, "--checkpoint", ck, "--steps", "2"}, kSmall)).status ==
-          0);
+  REQUIRE(train<Rnn<float>>(with({text, "--checkpoint", ck, "--steps", "2"}, kSmall)).status == 0);
   Checkpoint c = load_checkpoint(ck);
   c.params[0] = std::nanf("");
   save_checkpoint(dir.file("nan.ckpt"), c);
