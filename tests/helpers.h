@@ -1,7 +1,9 @@
 // Small helpers shared by the tests: models at random points, random batches, file reading.
 #pragma once
 
+#include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -26,6 +28,38 @@ inline std::string read_file(const std::string& path) {
   s << in.rdbuf();
   return s.str();
 }
+
+// A fresh folder of its own under the system's temporary directory (a random name, so test
+// runs in parallel do not meet), removed with everything in it.
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    namespace fs = std::filesystem;
+    std::random_device seed;
+    for (;;) {
+      path = fs::temp_directory_path() /
+             ("charnn_test_" + std::to_string(seed()) + "_" + std::to_string(seed()));
+      if (fs::create_directory(path)) break;  // false: the name was taken, try another
+    }
+  }
+  ~TempDir() {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    // Give back any permission a test took away, so that everything can be removed.
+    fs::permissions(path, fs::perms::owner_all, fs::perm_options::add, ec);
+    for (fs::recursive_directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec))
+      fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ec);
+    fs::remove_all(path, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::string file(const std::string& name) const { return (path / name).string(); }
+  // Writes `bytes` to the file `name` in the folder; returns its path.
+  std::string write(const std::string& name, const std::string& bytes) const {
+    std::ofstream(path / name, std::ios::binary) << bytes;
+    return file(name);
+  }
+};
 
 // Inputs and targets of one random batch, kept alive together with the Batch view.
 struct RandomBatch {

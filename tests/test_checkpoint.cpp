@@ -19,29 +19,10 @@
 #include "tests/helpers.h"
 
 using namespace charnn;
+using charnn::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
-
-// A fresh folder under the system's temporary directory, removed with everything in it.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device seed;
-    path = fs::temp_directory_path() /
-           ("charnn_checkpoint_test_" + std::to_string(seed()) + std::to_string(seed()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    // Give back any permission a test took away, so that everything can be removed.
-    fs::permissions(path, fs::perms::owner_all, fs::perm_options::add, ec);
-    for (fs::recursive_directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec))
-      fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ec);
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
 
 // True when something (a file, a folder, even a dangling symbolic link) is at `path`.
 bool present(const std::string& path) {

@@ -13,31 +13,10 @@
 #include "tests/helpers.h"
 
 using namespace charnn;
+using charnn::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
-
-// A fresh directory under the system's temporary directory, removed with everything in it.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
-    for (int k = 0;; ++k) {
-      path = fs::temp_directory_path() /
-             ("charnn_test_text_" + std::to_string(stamp) + "_" + std::to_string(k));
-      if (fs::create_directory(path)) break;  // false: the name was taken, try the next
-    }
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string write(const std::string& name, const std::string& bytes) const {
-    const fs::path file = path / name;
-    std::ofstream(file, std::ios::binary) << bytes;
-    return file.string();
-  }
-};
 
 std::string what_of_decode(const std::string& bytes) {
   try {

@@ -13,23 +13,13 @@
 #include "lstm/lstm.h"
 #include "rnn/rnn.h"
 #include "tests/catch.hpp"
+#include "tests/helpers.h"
 
 using namespace charnn;
 namespace fs = std::filesystem;
+using charnn::testing::TempDir;
 
 namespace {
-
-// A folder of its own for each test, removed afterwards.
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& name)
-      : path(fs::temp_directory_path() / ("charnn_test_" + name)) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
 
 void write(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary) << bytes;
@@ -80,7 +70,7 @@ std::vector<std::string> with(std::vector<std::string> a, const std::vector<std:
 
 TEMPLATE_TEST_CASE("training lowers the validation loss on a small generated corpus", "[training]",
                    Lstm<float>, Rnn<float>) {
-  TempDir dir("learns");
+  TempDir dir;
   const std::string text = dir.file("text.txt"), ck = dir.file("m.ckpt");
   write(text, generated_corpus(20000));
   const Result r = train<TestType>(
@@ -99,7 +89,7 @@ TEMPLATE_TEST_CASE("training lowers the validation loss on a small generated cor
 
 TEMPLATE_TEST_CASE("N steps, then resume to N+M, equals N+M steps bit for bit", "[training]",
                    Lstm<float>, Rnn<float>) {
-  TempDir dir("resume");
+  TempDir dir;
   const std::string text = dir.file("text.txt");
   write(text, generated_corpus(8000));
   const auto common = with(kSmall, {"--eval-every", "4", "--layers", "2", "--dropout", "0.2"});
@@ -126,7 +116,7 @@ TEMPLATE_TEST_CASE("N steps, then resume to N+M, equals N+M steps bit for bit", 
 }
 
 TEST_CASE("bad input to the trainer: one clear line and a non-zero status", "[training]") {
-  TempDir dir("errors");
+  TempDir dir;
   const std::string text = dir.file("text.txt");
   write(text, generated_corpus(6000));
   write(dir.file("empty.txt"), "");
@@ -172,7 +162,7 @@ TEST_CASE("bad input to the trainer: one clear line and a non-zero status", "[tr
 }
 
 TEST_CASE("resuming refuses a different model or a changed setting", "[training]") {
-  TempDir dir("resume_errors");
+  TempDir dir;
   const std::string text = dir.file("text.txt"), ck = dir.file("rnn.ckpt");
   write(text, generated_corpus(6000));
   REQUIRE(train<Rnn<float>>(with({text, "--steps", "2", "--checkpoint", ck}, kSmall)).status == 0);
@@ -199,7 +189,7 @@ TEST_CASE("a run whose loss turns NaN stops with a message and saves nothing", "
   // No sensible flag makes the loss NaN here (the softmax is stable and the learning rate is
   // bounded), so the test starts from a checkpoint with one NaN weight: the very first step's
   // loss is NaN, and the guard must stop the run before anything is written.
-  TempDir dir("nan");
+  TempDir dir;
   const std::string text = dir.file("text.txt"), ck = dir.file("m.ckpt");
   write(text, generated_corpus(6000));
   REQUIRE(train<Rnn<float>>(with({text, "--checkpoint", ck, "--steps", "2"}, kSmall)).status == 0);
