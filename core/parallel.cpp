@@ -1,7 +1,6 @@
 #include "core/parallel.h"
 
 #include <condition_variable>
-#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -35,25 +34,26 @@ class Pool {
 
   int workers() const { return static_cast<int>(threads_.size()); }
 
-  void run(int parts, const std::function<void(int)>& fn) {
+  void run(int parts, PartFunction run_part, void* callable) {
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      job_ = &fn;
+      run_part_ = run_part;
+      callable_ = callable;
       parts_ = parts;
       pending_ = parts - 1;
       ++generation_;
     }
     wake_.notify_all();
-    fn(0);
+    run_part(callable, 0);
     std::unique_lock<std::mutex> lock(mutex_);
     done_.wait(lock, [this] { return pending_ == 0; });
-    job_ = nullptr;
   }
 
  private:
   void work(int w, unsigned long seen) {
     for (;;) {
-      const std::function<void(int)>* job = nullptr;
+      PartFunction run_part = nullptr;
+      void* callable = nullptr;
       int part = w + 1;
       {
         std::unique_lock<std::mutex> lock(mutex_);
@@ -61,9 +61,10 @@ class Pool {
         if (quit_) return;
         seen = generation_;
         if (part >= parts_) continue;
-        job = job_;
+        run_part = run_part_;
+        callable = callable_;
       }
-      (*job)(part);
+      run_part(callable, part);
       {
         std::unique_lock<std::mutex> lock(mutex_);
         if (--pending_ == 0) done_.notify_one();
@@ -74,7 +75,8 @@ class Pool {
   std::vector<std::thread> threads_;
   std::mutex mutex_;
   std::condition_variable wake_, done_;
-  const std::function<void(int)>* job_ = nullptr;
+  PartFunction run_part_ = nullptr;
+  void* callable_ = nullptr;
   int parts_ = 0, pending_ = 0;
   unsigned long generation_ = 0;
   bool quit_ = false;
@@ -96,13 +98,13 @@ int thread_count() {
   return pool().workers() + 1;
 }
 
-void parallel_for(int parts, const std::function<void(int)>& fn) {
+void parallel_for_parts(int parts, PartFunction run_part, void* callable) {
   if (parts <= 1 || pool().workers() == 0) {
     for (int p = 0; p < parts; ++p)
-      fn(p);
+      run_part(callable, p);
     return;
   }
-  pool().run(parts, fn);
+  pool().run(parts, run_part, callable);
 }
 
 }  // namespace charnn

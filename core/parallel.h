@@ -5,7 +5,7 @@
 // every thread count.
 #pragma once
 
-#include <functional>
+#include <type_traits>
 
 namespace charnn {
 
@@ -13,9 +13,21 @@ namespace charnn {
 void set_thread_count(int threads);
 int thread_count();
 
+// A job as the pool sees it: a plain function and a pointer to the caller's callable. Handing
+// work to the threads this way allocates nothing (a std::function may allocate, and this runs
+// at every time step).
+using PartFunction = void (*)(void* callable, int part);
+void parallel_for_parts(int parts, PartFunction run_part, void* callable);
+
 // Runs fn(0), ..., fn(parts - 1), spread over the pool, and returns when all are done. parts
 // should not exceed thread_count(). Must not be called from inside fn.
-void parallel_for(int parts, const std::function<void(int)>& fn);
+template <class F>
+void parallel_for(int parts, F&& fn) {
+  using Callable = std::remove_reference_t<F>;
+  parallel_for_parts(
+      parts, [](void* callable, int part) { (*static_cast<Callable*>(callable))(part); },
+      const_cast<void*>(static_cast<const void*>(&fn)));
+}
 
 // Calls row(b) for every b in [0, rows), the rows shared out over the threads in contiguous
 // ranges when there are enough of them (at least min_rows per thread). For elementwise work

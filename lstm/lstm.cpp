@@ -93,6 +93,7 @@ void Lstm<S>::reserve(int B, int T) {
     c.dc_next.assign(BH, S(0));
   }
   ids_.assign(static_cast<std::size_t>(T) * B, 0);
+  state_ = state_layout(B);
 }
 
 template <class S>
@@ -200,7 +201,7 @@ void Lstm<S>::forward(const S* params, const Layout& layout, const int* ids, int
   std::copy(ids, ids + static_cast<std::size_t>(T) * B, ids_.begin());
   dropped_ = training_ && dropout_ > 0 && rng_ != nullptr;
   const int H = cfg_.hidden;
-  const Layout state = state_layout(B);
+  const Layout& state = state_;  // state_layout(B), built once in reserve()
   for (int l = 0; l < cfg_.layers; ++l) {
     const Tensors<const S> w = tensors(params, layout, l);
     Cache& k = cache_[l];
@@ -244,7 +245,7 @@ template <class S>
 void Lstm<S>::backward(const S* params, const Layout& layout, CMat<S> dtop, S* grads,
                        S* dstate_in) {
   const int B = B_, T = T_, H = cfg_.hidden;
-  const Layout state = state_layout(B);
+  const Layout& state = state_;  // state_layout(B), built once in reserve()
   for (int l = cfg_.layers - 1; l >= 0; --l) {
     const Tensors<const S> w = tensors(params, layout, l);
     const Tensors<S> d = tensors(grads, layout, l);  // d.U is dU_f..dU_o, and so on

@@ -75,6 +75,7 @@ void Rnn<S>::reserve(int B, int T) {
     c.dh_next.assign(BH, S(0));
   }
   ids_.assign(static_cast<std::size_t>(T) * B, 0);
+  state_ = state_layout(B);
 }
 
 template <class S>
@@ -142,7 +143,7 @@ void Rnn<S>::forward(const S* params, const Layout& layout, const int* ids, int 
   std::copy(ids, ids + static_cast<std::size_t>(T) * B, ids_.begin());
   dropped_ = training_ && dropout_ > 0 && rng_ != nullptr;
   const int H = cfg_.hidden;
-  const Layout state = state_layout(B);
+  const Layout& state = state_;  // state_layout(B), built once in reserve()
   for (int l = 0; l < cfg_.layers; ++l) {
     const Tensors<const S> w = tensors(params, layout, l);
     Cache& c = cache_[l];
@@ -183,7 +184,7 @@ void Rnn<S>::forward(const S* params, const Layout& layout, const int* ids, int 
 template <class S>
 void Rnn<S>::backward(const S* params, const Layout& layout, CMat<S> dtop, S* grads, S* dstate_in) {
   const int B = B_, T = T_, H = cfg_.hidden;
-  const Layout state = state_layout(B);
+  const Layout& state = state_;  // state_layout(B), built once in reserve()
   for (int l = cfg_.layers - 1; l >= 0; --l) {
     const Tensors<const S> w = tensors(params, layout, l);
     const Tensors<S> d = tensors(grads, layout, l);  // d.W_hh is dW_hh, and so on

@@ -105,6 +105,7 @@ class Rnn {
   bool dropped_ = false;  // whether the last forward applied dropout
   // The input x_t of layer l > 0 for every step, (N,H): layer l-1's h_t, or after dropout.
   CMat<S> input(int l) const;
+  Layout state_;          // state_layout(B_)
   std::vector<int> ids_;  // (T,B) the inputs of the last forward, for the one-hot gradient
 };
 
