@@ -1,4 +1,4 @@
-// The matrix products, all three forms through one cache-blocked kernel.
+// The matrix products, every form through one cache-blocked kernel.
 //
 // C (M,N) = op(A) (M,K) · op(B) (K,N) + beta·C is computed the way fast BLAS libraries do it,
 // in portable C++ that the compiler vectorizes (-O3 -march=native):
@@ -9,12 +9,19 @@
 //   2. Packing: each block is copied once into a contiguous buffer in exactly the order the
 //      kernel reads it: A in panels of MR rows, B in panels of NR columns, each panel stored
 //      k by k. Packing is also where the transposes disappear: op(A) and op(B) are read with
-//      whatever strides they have, so the kernel only ever sees one layout.
+//      whatever strides they have, so the kernel only ever sees one layout. A PackedMatrix is
+//      op(B) packed this way in advance, every slice and panel of it.
 //   3. The micro-kernel: an MR×NR tile of C lives in registers while k runs over the slice;
 //      each step is one broadcast of an A value times a row of NR B values (fused multiply-adds
-//      along a vector). This is where nearly all the time goes.
+//      along a vector). This is where nearly all the time goes. The tile is sized to the
+//      machine's vector registers: NR is two vectors wide and MR = 5 rows, so the 10
+//      accumulator vectors, the two B vectors and one broadcast A value fit in the 16
+//      registers of AVX2 (and in the 32 of AVX-512).
 //
-// docs/performance.md (to come) discusses the choices and their measured effect.
+// Every element of C is summed in the same order (slice by slice, k ascending within a slice)
+// whatever M and N are, however the work is split over threads, and whether op(B) was packed
+// in advance or not. Results are therefore bit-identical across thread counts.
+// docs/performance.md measures each of these choices.
 #include "core/gemm.h"
 
 #include <algorithm>
@@ -26,14 +33,28 @@ namespace charnn {
 
 namespace {
 
-constexpr int MR = 6;     // rows of the register tile
+// The width of one vector register, as the compiler targets it (-march=native picks it).
+#if defined(__AVX512F__)
+constexpr int kVectorBytes = 64;
+#elif defined(__AVX__)
+constexpr int kVectorBytes = 32;
+#else
+constexpr int kVectorBytes = 16;
+#endif
+
+constexpr int MR = 5;     // rows of the register tile
 constexpr int KC = 256;   // depth of a packed slice
-constexpr int MC = 96;    // rows of a packed block of A (a multiple of MR)
+constexpr int MC = 120;   // rows of a packed block of A (a multiple of MR)
 constexpr int NC = 2048;  // columns of a packed block of B (a multiple of NR)
 
-// Columns of the register tile: two 64-byte vectors of S (32 floats or 16 doubles).
+// Columns of the register tile: two vectors of S.
 template <class S>
-constexpr int NR = 128 / static_cast<int>(sizeof(S));
+constexpr int NR = 2 * kVectorBytes / static_cast<int>(sizeof(S));
+
+template <class S>
+int round_up_nr(int n) {
+  return (n + NR<S> - 1) / NR<S> * NR<S>;
+}
 
 // op(X)(i, k) of a row-major view X, transposed or not.
 template <class S>
@@ -41,9 +62,9 @@ struct Operand {
   const S* data;
   int stride;
   bool transposed;
-  S at(int i, int k) const {
-    return transposed ? data[static_cast<std::size_t>(k) * stride + i]
-                      : data[static_cast<std::size_t>(i) * stride + k];
+  const S* at(int i, int k) const {
+    return transposed ? data + static_cast<std::size_t>(k) * stride + i
+                      : data + static_cast<std::size_t>(i) * stride + k;
   }
 };
 
@@ -52,13 +73,25 @@ struct Operand {
 template <class S>
 void pack_A(const Operand<S>& A, int i0, int mc, int k0, int kc, S* out) {
   for (int p = 0; p < mc; p += MR) {
-    for (int r = 0; r < MR; ++r) {
-      if (p + r < mc) {
-        for (int k = 0; k < kc; ++k)
-          out[k * MR + r] = A.at(i0 + p + r, k0 + k);
-      } else {
-        for (int k = 0; k < kc; ++k)
+    const int height = std::min(MR, mc - p);
+    if (A.transposed) {  // op(A)(i, k) = A.data[k][i]: a panel's k-th column is contiguous
+      for (int k = 0; k < kc; ++k) {
+        const S* src = A.at(i0 + p, k0 + k);
+        for (int r = 0; r < height; ++r)
+          out[k * MR + r] = src[r];
+        for (int r = height; r < MR; ++r)
           out[k * MR + r] = S(0);
+      }
+    } else {  // a panel's rows are contiguous: walk each along k
+      for (int r = 0; r < MR; ++r) {
+        if (r < height) {
+          const S* src = A.at(i0 + p + r, k0);
+          for (int k = 0; k < kc; ++k)
+            out[k * MR + r] = src[k];
+        } else {
+          for (int k = 0; k < kc; ++k)
+            out[k * MR + r] = S(0);
+        }
       }
     }
     out += static_cast<std::size_t>(kc) * MR;
@@ -66,7 +99,8 @@ void pack_A(const Operand<S>& A, int i0, int mc, int k0, int kc, S* out) {
 }
 
 // Packs op(B) rows [k0, k0+kc) × columns [j0, j0+nc) into panels of NR columns; a panel's
-// element (k, c) lands at panel_start + k*NR + c. Columns past the edge are zero.
+// element (k, c) lands at panel_start + k*NR + c, panel p at out + p*NR*kc. Columns past the
+// edge are zero.
 template <class S>
 void pack_B(const Operand<S>& B, int k0, int kc, int j0, int nc, S* out) {
   constexpr int nr = NR<S>;
@@ -74,18 +108,18 @@ void pack_B(const Operand<S>& B, int k0, int kc, int j0, int nc, S* out) {
     const int width = std::min(nr, nc - p);
     if (!B.transposed) {  // rows of B are contiguous: copy row pieces
       for (int k = 0; k < kc; ++k) {
-        const S* row = B.data + static_cast<std::size_t>(k0 + k) * B.stride + j0 + p;
+        const S* src = B.at(k0 + k, j0 + p);
         for (int c = 0; c < width; ++c)
-          out[k * nr + c] = row[c];
+          out[k * nr + c] = src[c];
         for (int c = width; c < nr; ++c)
           out[k * nr + c] = S(0);
       }
     } else {  // op(B)(k, j) = B.data[j][k]: walk each stored row along k
       for (int c = 0; c < nr; ++c) {
         if (c < width) {
-          const S* col = B.data + static_cast<std::size_t>(j0 + p + c) * B.stride + k0;
+          const S* src = B.at(k0, j0 + p + c);
           for (int k = 0; k < kc; ++k)
-            out[k * nr + c] = col[k];
+            out[k * nr + c] = src[k];
         } else {
           for (int k = 0; k < kc; ++k)
             out[k * nr + c] = S(0);
@@ -96,24 +130,47 @@ void pack_B(const Operand<S>& B, int k0, int kc, int j0, int nc, S* out) {
   }
 }
 
-// C tile (mr×nr of it valid) += packed A panel · packed B panel, over kc steps.
+// C tile (mr×nr_valid of it) += packed A panel · packed B panel, over kc steps.
+//
+// Written as plain loops over one vector's worth of columns (W), so that GCC and Clang both
+// turn each innermost loop into one vector fused multiply-add and keep the whole tile in
+// registers; other spellings of the same arithmetic were measured 2-20 times slower with one
+// compiler or the other (docs/performance.md).
 template <class S>
 void micro_kernel(int kc, const S* __restrict a, const S* __restrict b, S* c, int ldc, int mr,
                   int nr_valid) {
-  constexpr int nr = NR<S>;
+  constexpr int nr = NR<S>, W = kVectorBytes / static_cast<int>(sizeof(S));
   S acc[MR][nr] = {};
   for (int k = 0; k < kc; ++k) {
-    const S* bk = b + k * nr;
-    for (int r = 0; r < MR; ++r) {
-      const S av = a[k * MR + r];
-      for (int j = 0; j < nr; ++j)
-        acc[r][j] += av * bk[j];
+    for (int v = 0; v < nr / W; ++v) {
+      S bv[W];  // one vector of B
+      for (int l = 0; l < W; ++l)
+        bv[l] = b[k * nr + v * W + l];
+      for (int r = 0; r < MR; ++r) {
+        const S av = a[k * MR + r];  // broadcast
+        for (int l = 0; l < W; ++l)
+          acc[r][v * W + l] += av * bv[l];  // fused multiply-add along the vector
+      }
     }
   }
   for (int r = 0; r < mr; ++r) {
     S* crow = c + static_cast<std::size_t>(r) * ldc;
     for (int j = 0; j < nr_valid; ++j)
       crow[j] += acc[r][j];
+  }
+}
+
+// C (mc×nc) += packed A block (mc×kc) · packed B block (kc×nc), tile by tile.
+template <class S>
+void macro_kernel(int mc, int nc, int kc, const S* a, const S* b, S* c, int ldc) {
+  constexpr int nr = NR<S>;
+  for (int jr = 0; jr < nc; jr += nr) {
+    const S* b_panel = b + static_cast<std::size_t>(jr) * kc;
+    for (int ir = 0; ir < mc; ir += MR) {
+      const S* a_panel = a + static_cast<std::size_t>(ir) * kc;
+      micro_kernel(kc, a_panel, b_panel, c + static_cast<std::size_t>(ir) * ldc + jr, ldc,
+                   std::min(MR, mc - ir), std::min(nr, nc - jr));
+    }
   }
 }
 
@@ -139,61 +196,64 @@ PackBuffers<S>& pack_buffers() {
   return buffers;
 }
 
-// One thread's share: columns [j_begin, j_end) of C.
+// Where op(B) comes from: a view packed block by block as the product goes (B), or a
+// PackedMatrix (packed, non-null).
 template <class S>
-void gemm_block(const Operand<S>& A, const Operand<S>& B, int M, int N, int K, Mat<S> C) {
-  constexpr int nr = NR<S>;
+struct RightOperand {
+  Operand<S> B;
+  const S* packed;
+  int padded_cols;  // the packed matrix's columns, rounded up to NR
+};
+
+// One thread's share: C (M,N) += op(A) · op(B) restricted to columns [j_begin, j_end) of C.
+template <class S>
+void gemm_part(const Operand<S>& A, const RightOperand<S>& B, int M, int K, int j_begin, int j_end,
+               Mat<S> C) {
   PackBuffers<S>& buf = pack_buffers<S>();
-  const int nc_max = std::min(NC, (N + nr - 1) / nr * nr);
   const int mc_max = std::min(MC, (M + MR - 1) / MR * MR);
   buf.a.resize(static_cast<std::size_t>(mc_max) * KC);
-  buf.b.resize(static_cast<std::size_t>(nc_max) * KC);
-  for (int j0 = 0; j0 < N; j0 += NC) {
-    const int nc = std::min(NC, N - j0);
+  if (!B.packed)
+    buf.b.resize(static_cast<std::size_t>(std::min(NC, round_up_nr<S>(j_end - j_begin))) * KC);
+  for (int j0 = j_begin; j0 < j_end; j0 += NC) {
+    const int nc = std::min(NC, j_end - j0);
     for (int k0 = 0; k0 < K; k0 += KC) {
       const int kc = std::min(KC, K - k0);
-      pack_B(B, k0, kc, j0, nc, buf.b.data());
+      const S* b_block;
+      if (B.packed) {  // slice k0 starts at k0 * padded_cols; panel j0 at j0 * kc within it
+        b_block = B.packed + static_cast<std::size_t>(k0) * B.padded_cols +
+                  static_cast<std::size_t>(j0) * kc;
+      } else {
+        pack_B(B.B, k0, kc, j0, nc, buf.b.data());
+        b_block = buf.b.data();
+      }
       for (int i0 = 0; i0 < M; i0 += MC) {
         const int mc = std::min(MC, M - i0);
         pack_A(A, i0, mc, k0, kc, buf.a.data());
-        for (int jr = 0; jr < nc; jr += nr) {
-          const S* b_panel = buf.b.data() + static_cast<std::size_t>(jr) * kc;
-          for (int ir = 0; ir < mc; ir += MR) {
-            const S* a_panel = buf.a.data() + static_cast<std::size_t>(ir) * kc;
-            micro_kernel(kc, a_panel, b_panel, C.row(i0 + ir) + j0 + jr, C.stride,
-                         std::min(MR, mc - ir), std::min(nr, nc - jr));
-          }
-        }
+        macro_kernel(mc, nc, kc, buf.a.data(), b_block, C.row(i0) + j0, C.stride);
       }
     }
   }
 }
 
-// Splits the columns of C over the threads when the product is big enough to be worth it.
-// Every element of C is computed by the same operations in the same order whatever the split,
-// so the result does not depend on the number of threads.
+// Splits the columns of C over the threads, in whole panels, when the product is big enough
+// to be worth it. Every element of C is computed by the same operations in the same order
+// whatever the split, so the result does not depend on the number of threads.
 template <class S>
-void gemm(const Operand<S>& A, const Operand<S>& B, int M, int N, int K, S beta, Mat<S> C) {
+void gemm(const Operand<S>& A, const RightOperand<S>& B, int M, int N, int K, S beta, Mat<S> C) {
   scale(C, beta);
   if (M == 0 || N == 0 || K == 0) return;
   constexpr int nr = NR<S>;
-  const double flops = 2.0 * M * N * K;
-  int parts = std::min(thread_count(), (N + nr - 1) / nr);
-  if (flops < 2e5) parts = 1;
+  const int panels = (N + nr - 1) / nr;
+  int parts = std::min(thread_count(), panels);
+  if (2.0 * M * N * K < 2e5) parts = 1;
   if (parts <= 1) {
-    gemm_block(A, B, M, N, K, C);
+    gemm_part(A, B, M, K, 0, N, C);
     return;
   }
-  const int panels = (N + nr - 1) / nr;
   parallel_for(parts, [&](int p) {
     const int j0 = panels * p / parts * nr;
     const int j1 = std::min(N, panels * (p + 1) / parts * nr);
-    if (j0 >= j1) return;
-    // op(B) restricted to columns [j0, j1): stored rows j0.. when transposed, else columns.
-    Operand<S> Bp = B;
-    Bp.data +=
-        B.transposed ? static_cast<std::size_t>(j0) * B.stride : static_cast<std::size_t>(j0);
-    gemm_block(A, Bp, M, j1 - j0, K, C.cols_view(j0, j1 - j0));
+    if (j0 < j1) gemm_part(A, B, M, K, j0, j1, C);
   });
 }
 
@@ -202,26 +262,53 @@ void gemm(const Operand<S>& A, const Operand<S>& B, int M, int N, int K, S beta,
 template <class S>
 void matmul_ABt(CMat<S> A, CMat<S> B, S beta, Mat<S> C) {
   check_shape(A.cols == B.cols && C.rows == A.rows && C.cols == B.rows, "matmul_ABt");
-  gemm<S>({A.data, A.stride, false}, {B.data, B.stride, true}, C.rows, C.cols, A.cols, beta, C);
+  gemm<S>({A.data, A.stride, false}, {{B.data, B.stride, true}, nullptr, 0}, C.rows, C.cols, A.cols,
+          beta, C);
 }
 
 template <class S>
 void matmul_AB(CMat<S> A, CMat<S> B, S beta, Mat<S> C) {
   check_shape(A.cols == B.rows && C.rows == A.rows && C.cols == B.cols, "matmul_AB");
-  gemm<S>({A.data, A.stride, false}, {B.data, B.stride, false}, C.rows, C.cols, A.cols, beta, C);
+  gemm<S>({A.data, A.stride, false}, {{B.data, B.stride, false}, nullptr, 0}, C.rows, C.cols,
+          A.cols, beta, C);
 }
 
 template <class S>
 void matmul_AtB(CMat<S> A, CMat<S> B, S beta, Mat<S> C) {
   check_shape(A.rows == B.rows && C.rows == A.cols && C.cols == B.cols, "matmul_AtB");
-  gemm<S>({A.data, A.stride, true}, {B.data, B.stride, false}, C.rows, C.cols, A.rows, beta, C);
+  gemm<S>({A.data, A.stride, true}, {{B.data, B.stride, false}, nullptr, 0}, C.rows, C.cols, A.rows,
+          beta, C);
 }
 
-template void matmul_ABt<float>(CMat<float>, CMat<float>, float, Mat<float>);
-template void matmul_ABt<double>(CMat<double>, CMat<double>, double, Mat<double>);
-template void matmul_AB<float>(CMat<float>, CMat<float>, float, Mat<float>);
-template void matmul_AB<double>(CMat<double>, CMat<double>, double, Mat<double>);
-template void matmul_AtB<float>(CMat<float>, CMat<float>, float, Mat<float>);
-template void matmul_AtB<double>(CMat<double>, CMat<double>, double, Mat<double>);
+// Every slice of KC rows of op(B), one after another; within a slice, the panels of NR
+// columns one after another, exactly as gemm_part packs one block at a time.
+template <class S>
+void PackedMatrix<S>::pack(CMat<S> B, bool transposed) {
+  K_ = transposed ? B.cols : B.rows;
+  N_ = transposed ? B.rows : B.cols;
+  const int padded = round_up_nr<S>(N_);
+  data_.resize(static_cast<std::size_t>(K_) * padded);
+  const Operand<S> op{B.data, B.stride, transposed};
+  for (int k0 = 0; k0 < K_; k0 += KC)
+    pack_B(op, k0, std::min(KC, K_ - k0), 0, N_,
+           data_.data() + static_cast<std::size_t>(k0) * padded);
+}
+
+template <class S>
+void matmul_packed(CMat<S> A, const PackedMatrix<S>& B, S beta, Mat<S> C) {
+  check_shape(A.cols == B.rows() && C.rows == A.rows && C.cols == B.cols(), "matmul_packed");
+  gemm<S>({A.data, A.stride, false}, {{nullptr, 0, false}, B.data(), round_up_nr<S>(B.cols())},
+          C.rows, C.cols, A.cols, beta, C);
+}
+
+#define CHARNN_GEMM(S)                                                        \
+  template void matmul_ABt<S>(CMat<S>, CMat<S>, S, Mat<S>);                   \
+  template void matmul_AB<S>(CMat<S>, CMat<S>, S, Mat<S>);                    \
+  template void matmul_AtB<S>(CMat<S>, CMat<S>, S, Mat<S>);                   \
+  template void matmul_packed<S>(CMat<S>, const PackedMatrix<S>&, S, Mat<S>); \
+  template class PackedMatrix<S>;
+CHARNN_GEMM(float)
+CHARNN_GEMM(double)
+#undef CHARNN_GEMM
 
 }  // namespace charnn

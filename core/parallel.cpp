@@ -9,6 +9,10 @@ namespace charnn {
 
 namespace {
 
+// True on a thread while it runs a part of a parallel_for (always, on the workers): work it
+// starts from there runs on that thread alone.
+thread_local bool in_part = false;
+
 // Workers sleep on a condition variable between jobs. A job is a function and a number of
 // parts; part 0 runs on the calling thread, parts 1.. on workers 0...
 class Pool {
@@ -44,13 +48,16 @@ class Pool {
       ++generation_;
     }
     wake_.notify_all();
+    in_part = true;
     run_part(callable, 0);
+    in_part = false;
     std::unique_lock<std::mutex> lock(mutex_);
     done_.wait(lock, [this] { return pending_ == 0; });
   }
 
  private:
   void work(int w, unsigned long seen) {
+    in_part = true;
     for (;;) {
       PartFunction run_part = nullptr;
       void* callable = nullptr;
@@ -95,11 +102,11 @@ void set_thread_count(int threads) {
 }
 
 int thread_count() {
-  return pool().workers() + 1;
+  return in_part ? 1 : pool().workers() + 1;
 }
 
 void parallel_for_parts(int parts, PartFunction run_part, void* callable) {
-  if (parts <= 1 || pool().workers() == 0) {
+  if (parts <= 1 || pool().workers() == 0 || in_part) {
     for (int p = 0; p < parts; ++p)
       run_part(callable, p);
     return;

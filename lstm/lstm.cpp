@@ -15,6 +15,9 @@
 
 namespace charnn {
 
+// The fewest streams worth giving a thread of their own in the time loop.
+constexpr int kMinRowsPerThread = 4;
+
 // ---------------------------------------------------------------------------------------------
 // Parameters
 // ---------------------------------------------------------------------------------------------
@@ -123,6 +126,27 @@ typename Lstm<S>::Step Lstm<S>::step(int l, int t) {
 }
 
 template <class S>
+typename Lstm<S>::Step Lstm<S>::Step::rows(int b0, int n) const {
+  Step s;
+  s.h_prev = h_prev.rows_view(b0, n);
+  s.c_prev = c_prev.rows_view(b0, n);
+  s.z = z.rows_view(b0, n);
+  s.f = f.rows_view(b0, n);
+  s.i = i.rows_view(b0, n);
+  s.g = g.rows_view(b0, n);
+  s.o = o.rows_view(b0, n);
+  s.c = c.rows_view(b0, n);
+  s.tanh_c = tanh_c.rows_view(b0, n);
+  s.h = h.rows_view(b0, n);
+  s.dz = dz.rows_view(b0, n);
+  s.dz_f = dz_f.rows_view(b0, n);
+  s.dz_i = dz_i.rows_view(b0, n);
+  s.dz_g = dz_g.rows_view(b0, n);
+  s.dz_o = dz_o.rows_view(b0, n);
+  return s;
+}
+
+template <class S>
 CMat<S> Lstm<S>::gates(int l) const {
   return CMat<S>(cache_[l].gates.data(), T_ * B_, 4 * cfg_.hidden);
 }
@@ -145,31 +169,40 @@ CMat<S> Lstm<S>::output() const {
 // ---------------------------------------------------------------------------------------------
 
 // On entry s.z holds W_* x_t + b_* for the four gates (computed for every t before the loop).
+// U_t is Uᵀ, packed once for the sequence (core/gemm.h).
 template <class S>
-void Lstm<S>::step_forward(const Tensors<const S>& w, const Step& s) {
+void Lstm<S>::step_forward(const PackedMatrix<S>& U_t, const Step& s) {
   // (L1)–(L4) add U_* h_{t-1} to all four gates' pre-activations in one product (rows: h_prev Uᵀ)
-  matmul_ABt<S>(s.h_prev, w.U, 1, s.z);
-  // Every row (stream) is independent: the rows are shared out over the threads.
-  for_each_row(s.h.rows, 4, [&](int b) {
-    for (int j = 0; j < s.h.cols; ++j) {
-      s.f(b, j) = sigmoid(s.f(b, j));    // (L1) f_t = σ(W_f x_t + U_f h_{t-1} + b_f)  forget gate
-      s.i(b, j) = sigmoid(s.i(b, j));    // (L2) i_t = σ(W_i x_t + U_i h_{t-1} + b_i)  input gate
-      s.g(b, j) = std::tanh(s.g(b, j));  // (L3) g_t = tanh(W_g x_t + U_g h_{t-1} + b_g)  candidate
-      s.o(b, j) = sigmoid(s.o(b, j));    // (L4) o_t = σ(W_o x_t + U_o h_{t-1} + b_o)  output gate
-      s.c(b, j) = s.f(b, j) * s.c_prev(b, j) + s.i(b, j) * s.g(b, j);  // (L5) c_t = f⊙c_{t-1} + i⊙g
-      s.tanh_c(b, j) = std::tanh(s.c(b, j));   // (L6) tanh(c_t), kept for backward
-      s.h(b, j) = s.o(b, j) * s.tanh_c(b, j);  // (L6) h_t = o_t ⊙ tanh(c_t)
-    }
-  });
+  matmul_packed<S>(s.h_prev, U_t, 1, s.z);
+  const int H = s.h.cols;
+  // One loop per kind of work, each over contiguous memory, so that each becomes vector code.
+  for (int b = 0; b < s.h.rows; ++b) {
+    S *f = s.f.row(b), *i = s.i.row(b), *g = s.g.row(b), *o = s.o.row(b);
+    for (int j = 0; j < H; ++j)
+      f[j] = sigmoid(f[j]);  // (L1) f_t = σ(W_f x_t + U_f h_{t-1} + b_f)  forget gate
+    for (int j = 0; j < H; ++j)
+      i[j] = sigmoid(i[j]);  // (L2) i_t = σ(W_i x_t + U_i h_{t-1} + b_i)  input gate
+    for (int j = 0; j < H; ++j)
+      g[j] = tanh_(g[j]);  // (L3) g_t = tanh(W_g x_t + U_g h_{t-1} + b_g)  candidate
+    for (int j = 0; j < H; ++j)
+      o[j] = sigmoid(o[j]);  // (L4) o_t = σ(W_o x_t + U_o h_{t-1} + b_o)  output gate
+    const S* c_prev = s.c_prev.row(b);
+    S *c = s.c.row(b), *tanh_c = s.tanh_c.row(b), *h = s.h.row(b);
+    for (int j = 0; j < H; ++j)
+      c[j] = f[j] * c_prev[j] + i[j] * g[j];  // (L5) c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t
+    for (int j = 0; j < H; ++j)
+      tanh_c[j] = tanh_(c[j]);  // (L6) tanh(c_t), kept for backward
+    for (int j = 0; j < H; ++j)
+      h[j] = o[j] * tanh_c[j];  // (L6) h_t = o_t ⊙ tanh(c_t)
+  }
 }
 
 // dout: (B,H) ∂L/∂h_t from above. dh_next, dc_next: (B,H) on entry ∂L/∂h_t and ∂L/∂c_t from
-// step t+1, on exit ∂L/∂h_{t-1} and ∂L/∂c_{t-1} for step t-1.
+// step t+1, on exit ∂L/∂h_{t-1} and ∂L/∂c_{t-1} for step t-1. U is packed once for the sequence.
 template <class S>
-void Lstm<S>::step_backward(const Tensors<const S>& w, const Step& s, CMat<S> dout, Mat<S> dh_next,
+void Lstm<S>::step_backward(const PackedMatrix<S>& U, const Step& s, CMat<S> dout, Mat<S> dh_next,
                             Mat<S> dc_next) {
-  // Every row (stream) is independent: the rows are shared out over the threads.
-  for_each_row(s.h.rows, 4, [&](int b) {
+  for (int b = 0; b < s.h.rows; ++b) {
     for (int j = 0; j < s.h.cols; ++j) {
       const S f = s.f(b, j), i = s.i(b, j), g = s.g(b, j), o = s.o(b, j);
       const S tanh_c = s.tanh_c(b, j);
@@ -185,9 +218,9 @@ void Lstm<S>::step_backward(const Tensors<const S>& w, const Step& s, CMat<S> do
       s.dz_o(b, j) = do_ * o * (S(1) - o);  // (LB10) dz_o = do ⊙ o ⊙ (1-o)
       dc_next(b, j) = dc * f;               // (LB11) dc_next = dc_t ⊙ f_t
     }
-  });
+  }
   // (LB12) dh_next = U_fᵀ dz_f + U_iᵀ dz_i + U_gᵀ dz_g + U_oᵀ dz_o, in one product (rows: dz U)
-  matmul_AB<S>(s.dz, w.U, 0, dh_next);
+  matmul_packed<S>(s.dz, U, 0, dh_next);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -234,8 +267,13 @@ void Lstm<S>::forward(const S* params, const Layout& layout, const int* ids, int
 
     copy<S>(state.view(state_in, 2 * l), hs.rows_view(0, B));      // h_{-1} = h0
     copy<S>(state.view(state_in, 2 * l + 1), cs.rows_view(0, B));  // c_{-1} = c0
-    for (int t = 0; t < T; ++t)
-      step_forward(w, step(l, t));
+    k.U_forward.pack(w.U, true);  // Uᵀ, rearranged once for the T products below
+    // The streams (rows) never mix in the recurrence, so each thread takes a block of them
+    // and runs all T steps on it without waiting for the others.
+    for_row_blocks(B, kMinRowsPerThread, [&](int b0, int n) {
+      for (int t = 0; t < T; ++t)
+        step_forward(k.U_forward, step(l, t).rows(b0, n));
+    });
     copy<S>(hs.rows_view(T * B, B), state.view(state_out, 2 * l));  // carried to the next chunk
     copy<S>(cs.rows_view(T * B, B), state.view(state_out, 2 * l + 1));
   }
@@ -255,8 +293,12 @@ void Lstm<S>::backward(const S* params, const Layout& layout, CMat<S> dtop, S* g
 
     fill(dh_next, S(0));  // nothing flows back from beyond the chunk (truncated BPTT)
     fill(dc_next, S(0));
-    for (int t = T - 1; t >= 0; --t)
-      step_backward(w, step(l, t), dout.rows_view(t * B, B), dh_next, dc_next);
+    k.U_backward.pack(w.U, false);  // U, rearranged once for the T products below
+    for_row_blocks(B, kMinRowsPerThread, [&](int b0, int n) {  // streams split as in forward
+      for (int t = T - 1; t >= 0; --t)
+        step_backward(k.U_backward, step(l, t).rows(b0, n), dout.rows_view(t * B + b0, n),
+                      dh_next.rows_view(b0, n), dc_next.rows_view(b0, n));
+    });
 
     // The parameter gradients sum over t; with dz_t for every t in hand they are one product
     // each, out of the time loop, for all four gates at once.

@@ -13,6 +13,7 @@
 
 #include <vector>
 
+#include "core/gemm.h"
 #include "core/matrix.h"
 #include "core/params.h"
 #include "core/rng.h"
@@ -98,21 +99,24 @@ class Lstm {
     std::vector<S> x_drop, mask;  // (N,H) dropped input and its mask (dropout only)
     std::vector<S> dout;  // (N,H) ∂L/∂h_t arriving from the layer above (unused for the top)
     std::vector<S> dh_next, dc_next;  // (B,H) ∂L/∂h_t and ∂L/∂c_t arriving from step t+1
+    PackedMatrix<S> U_forward;        // Uᵀ (H,4H), packed for the T products of forward
+    PackedMatrix<S> U_backward;       // U (4H,H), packed for the T products of backward
   };
 
   // Views of time step t of layer l: the symbols of (L1)–(L6) and (LB1)–(LB12).
   struct Step {
-    CMat<S> h_prev, c_prev;         // (B,H) h_{t-1}, c_{t-1}
-    Mat<S> z;                       // (B,4H) all four gates side by side
-    Mat<S> f, i, g, o;              // (B,H) the gates: column blocks of z
-    Mat<S> c, tanh_c, h;            // (B,H) c_t, tanh(c_t), h_t
-    Mat<S> dz;                      // (B,4H) ∂L/∂ pre-activations of the four gates
-    Mat<S> dz_f, dz_i, dz_g, dz_o;  // (B,H) column blocks of dz
+    CMat<S> h_prev, c_prev;          // (B,H) h_{t-1}, c_{t-1}
+    Mat<S> z;                        // (B,4H) all four gates side by side
+    Mat<S> f, i, g, o;               // (B,H) the gates: column blocks of z
+    Mat<S> c, tanh_c, h;             // (B,H) c_t, tanh(c_t), h_t
+    Mat<S> dz;                       // (B,4H) ∂L/∂ pre-activations of the four gates
+    Mat<S> dz_f, dz_i, dz_g, dz_o;   // (B,H) column blocks of dz
+    Step rows(int b0, int n) const;  // the same views, restricted to streams [b0, b0+n)
   };
   Step step(int l, int t);
 
-  static void step_forward(const Tensors<const S>& w, const Step& s);
-  static void step_backward(const Tensors<const S>& w, const Step& s, CMat<S> dout, Mat<S> dh_next,
+  static void step_forward(const PackedMatrix<S>& U_t, const Step& s);
+  static void step_backward(const PackedMatrix<S>& U, const Step& s, CMat<S> dout, Mat<S> dh_next,
                             Mat<S> dc_next);
 
   Config cfg_;

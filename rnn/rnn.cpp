@@ -8,11 +8,15 @@
 #include <cmath>
 #include <string>
 
+#include "core/activations.h"
 #include "core/dropout.h"
 #include "core/gemm.h"
 #include "core/parallel.h"
 
 namespace charnn {
+
+// The fewest streams worth giving a thread of their own in the time loop.
+constexpr int kMinRowsPerThread = 4;
 
 // ---------------------------------------------------------------------------------------------
 // Parameters
@@ -104,32 +108,33 @@ CMat<S> Rnn<S>::output() const {
 // One time step of one layer: forward, then backward (the forward read bottom-up)
 // ---------------------------------------------------------------------------------------------
 
-// On entry s.h holds W_xh x_t + b_h (computed for every t before the time loop).
+// On entry s.h holds W_xh x_t + b_h (computed for every t before the time loop). W_hh_t is
+// W_hhᵀ, packed once for the sequence (core/gemm.h).
 template <class S>
-void Rnn<S>::step_forward(const Tensors<const S>& w, const Step& s) {
+void Rnn<S>::step_forward(const PackedMatrix<S>& W_hh_t, const Step& s) {
   // (R1) a_t = W_xh x_t + W_hh h_{t-1} + b_h: add W_hh h_{t-1} (rows: h_prev W_hhᵀ)
-  matmul_ABt<S>(s.h_prev, w.W_hh, 1, s.h);
-  // Every row (stream) is independent: the rows are shared out over the threads.
-  for_each_row(s.h.rows, 4, [&](int b) {
-    for (int j = 0; j < s.h.cols; ++j) {
-      s.h(b, j) = std::tanh(s.h(b, j));  // (R2) h_t = tanh(a_t)
-    }
-  });
+  matmul_packed<S>(s.h_prev, W_hh_t, 1, s.h);
+  for (int b = 0; b < s.h.rows; ++b) {
+    S* h = s.h.row(b);
+    for (int j = 0; j < s.h.cols; ++j)
+      h[j] = tanh_(h[j]);  // (R2) h_t = tanh(a_t)
+  }
 }
 
 // dout: (B,H) ∂L/∂h_t from above. dh_next: (B,H) on entry ∂L/∂h_t from step t+1, on exit
-// ∂L/∂h_{t-1} for step t-1.
+// ∂L/∂h_{t-1} for step t-1. W_hh is packed once for the sequence.
 template <class S>
-void Rnn<S>::step_backward(const Tensors<const S>& w, const Step& s, CMat<S> dout, Mat<S> dh_next) {
-  // Every row (stream) is independent: the rows are shared out over the threads.
-  for_each_row(s.h.rows, 4, [&](int b) {
+void Rnn<S>::step_backward(const PackedMatrix<S>& W_hh, const Step& s, CMat<S> dout,
+                           Mat<S> dh_next) {
+  for (int b = 0; b < s.h.rows; ++b) {
+    const S *h = s.h.row(b), *dout_b = dout.row(b);
+    S *da = s.da.row(b), *dh_b = dh_next.row(b);
     for (int j = 0; j < s.h.cols; ++j) {
-      const S h = s.h(b, j);
-      const S dh = dout(b, j) + dh_next(b, j);  // (RB1) dh_t = dout_t + dh_next
-      s.da(b, j) = dh * (S(1) - h * h);         // (RB2) da_t = dh_t ⊙ (1 - h_t²)
+      const S dh = dout_b[j] + dh_b[j];   // (RB1) dh_t = dout_t + dh_next
+      da[j] = dh * (S(1) - h[j] * h[j]);  // (RB2) da_t = dh_t ⊙ (1 - h_t²)
     }
-  });
-  matmul_AB<S>(s.da, w.W_hh, 0, dh_next);  // (RB3) dh_next = W_hhᵀ da_t (rows: da W_hh)
+  }
+  matmul_packed<S>(s.da, W_hh, 0, dh_next);  // (RB3) dh_next = W_hhᵀ da_t (rows: da W_hh)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -175,8 +180,13 @@ void Rnn<S>::forward(const S* params, const Layout& layout, const int* ids, int 
     }
 
     copy<S>(state.view(state_in, l), hs.rows_view(0, B));  // h_{-1} = h0
-    for (int t = 0; t < T; ++t)
-      step_forward(w, step(l, t));
+    c.W_hh_forward.pack(w.W_hh, true);  // W_hhᵀ, rearranged once for the T products below
+    // The streams (rows) never mix in the recurrence, so each thread takes a block of them
+    // and runs all T steps on it without waiting for the others.
+    for_row_blocks(B, kMinRowsPerThread, [&](int b0, int n) {
+      for (int t = 0; t < T; ++t)
+        step_forward(c.W_hh_forward, step(l, t).rows(b0, n));
+    });
     copy<S>(hs.rows_view(T * B, B), state.view(state_out, l));  // carried to the next chunk
   }
 }
@@ -193,8 +203,12 @@ void Rnn<S>::backward(const S* params, const Layout& layout, CMat<S> dtop, S* gr
     Mat<S> dh_next(c.dh_next.data(), B, H);
 
     fill(dh_next, S(0));  // nothing flows back from beyond the chunk (truncated BPTT)
-    for (int t = T - 1; t >= 0; --t)
-      step_backward(w, step(l, t), dout.rows_view(t * B, B), dh_next);
+    c.W_hh_backward.pack(w.W_hh, false);  // W_hh, rearranged once for the T products below
+    for_row_blocks(B, kMinRowsPerThread, [&](int b0, int n) {  // streams split as in forward
+      for (int t = T - 1; t >= 0; --t)
+        step_backward(c.W_hh_backward, step(l, t).rows(b0, n), dout.rows_view(t * B + b0, n),
+                      dh_next.rows_view(b0, n));
+    });
 
     // The parameter gradients sum over t; with da_t for every t in hand they are one product
     // each, out of the time loop.

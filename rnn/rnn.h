@@ -8,6 +8,7 @@
 
 #include <vector>
 
+#include "core/gemm.h"
 #include "core/matrix.h"
 #include "core/params.h"
 #include "core/rng.h"
@@ -82,18 +83,24 @@ class Rnn {
     std::vector<S> x_drop, mask;  // (N,H) dropped input and its mask (dropout only)
     std::vector<S> dout;     // (N,H) ∂L/∂h_t arriving from the layer above (unused for the top)
     std::vector<S> dh_next;  // (B,H) ∂L/∂h_t arriving from step t+1
+    PackedMatrix<S> W_hh_forward;   // W_hhᵀ, packed for the T products of forward
+    PackedMatrix<S> W_hh_backward;  // W_hh, packed for the T products of backward
   };
 
   // Views of time step t of layer l: the symbols of (R1)–(R2) and (RB1)–(RB3).
   struct Step {
-    CMat<S> h_prev;  // (B,H) h_{t-1}
-    Mat<S> h;        // (B,H) a_t while (R1) is summed, then h_t
-    Mat<S> da;       // (B,H) ∂L/∂a_t
+    CMat<S> h_prev;                   // (B,H) h_{t-1}
+    Mat<S> h;                         // (B,H) a_t while (R1) is summed, then h_t
+    Mat<S> da;                        // (B,H) ∂L/∂a_t
+    Step rows(int b0, int n) const {  // the same views, restricted to streams [b0, b0+n)
+      return {h_prev.rows_view(b0, n), h.rows_view(b0, n), da.rows_view(b0, n)};
+    }
   };
   Step step(int l, int t);
 
-  static void step_forward(const Tensors<const S>& w, const Step& s);
-  static void step_backward(const Tensors<const S>& w, const Step& s, CMat<S> dout, Mat<S> dh_next);
+  static void step_forward(const PackedMatrix<S>& W_hh_t, const Step& s);
+  static void step_backward(const PackedMatrix<S>& W_hh, const Step& s, CMat<S> dout,
+                            Mat<S> dh_next);
 
   Config cfg_;
   std::vector<int> first_tensor_;  // per layer: index of its W_xh in the layout
