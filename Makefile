@@ -1,7 +1,7 @@
 # Builds the programs at the repository root; `make test` builds and runs the tests.
 #
 #   make              the programs (./train_lstm, ./train_rnn, ./sample, ./evaluate,
-#                     ./gradcheck) and shakespeare.txt (from $DATA_MIRROR, else downloaded)
+#                     ./gradcheck, ./bench) and shakespeare.txt (from $DATA_MIRROR, else downloaded)
 #   make data         also sonnets.txt and haikus.txt
 #   make test         builds and runs the Catch2 tests
 #   make mutation-test  breaks backward lines one at a time and checks ./gradcheck notices
@@ -30,11 +30,11 @@ COMPILE = $(CXX) $(STD) $(CPPFLAGS) $(CXXFLAGS) $(WARNINGS) -MMD -MP
 LIB_SRC := $(filter-out %_main.cpp,$(wildcard core/*.cpp rnn/*.cpp lstm/*.cpp \
              gradient_check/*.cpp samples/*.cpp))
 LIB_OBJ := $(LIB_SRC:%.cpp=$(BUILD)/%.o)
-PROGRAMS := gradcheck train_rnn train_lstm sample evaluate
+PROGRAMS := gradcheck train_rnn train_lstm sample evaluate bench
 TEST_SRC := $(wildcard tests/test_*.cpp)
 TEST_OBJ := $(TEST_SRC:%.cpp=$(BUILD)/%.o) $(BUILD)/tests/main.o
 FORMATTED := $(wildcard core/*.h core/*.cpp rnn/*.h rnn/*.cpp lstm/*.h lstm/*.cpp \
-               gradient_check/*.h gradient_check/*.cpp samples/*.h samples/*.cpp \
+               gradient_check/*.h gradient_check/*.cpp samples/*.h samples/*.cpp benchmark/*.cpp \
                tests/*.h tests/*.hpp tests/*.cpp)
 
 .PHONY: all test mutation-test format format-check clean data corpus-shakespeare
@@ -66,6 +66,9 @@ sample: $(BUILD)/samples/sample_main.o $(LIB_OBJ)
 	$(CXX) $(STD) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
 evaluate: $(BUILD)/samples/evaluate_main.o $(LIB_OBJ)
+	$(CXX) $(STD) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
+
+bench: $(BUILD)/benchmark/bench_main.o $(LIB_OBJ)
 	$(CXX) $(STD) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
 $(BUILD)/%.o: %.cpp

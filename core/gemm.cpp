@@ -28,19 +28,11 @@
 #include <vector>
 
 #include "core/parallel.h"
+#include "core/vector_width.h"
 
 namespace charnn {
 
 namespace {
-
-// The width of one vector register, as the compiler targets it (-march=native picks it).
-#if defined(__AVX512F__)
-constexpr int kVectorBytes = 64;
-#elif defined(__AVX__)
-constexpr int kVectorBytes = 32;
-#else
-constexpr int kVectorBytes = 16;
-#endif
 
 constexpr int MR = 5;     // rows of the register tile
 constexpr int KC = 256;   // depth of a packed slice

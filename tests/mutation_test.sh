@@ -11,9 +11,9 @@ CXX=${CXX:-g++}
 
 # file | address (text on the line to break) | sed substitution | what the mistake is
 mutations='
-rnn/rnn.cpp|(RB1)|s/dout(b, j) + dh_next(b, j)/dout(b, j)/|RB1 forgets the gradient from step t+1
-rnn/rnn.cpp|(RB2)|s/(S(1) - h \* h)/(S(1) + h * h)/|RB2 sign error in tanh derivative
-rnn/rnn.cpp|(RB3)|s/w.W_hh, 0, dh_next/w.W_hh, 1, dh_next/|RB3 accumulates dh_next instead of replacing it
+rnn/rnn.cpp|(RB1)|s/dout_b\[j\] + dh_b\[j\]/dout_b[j]/|RB1 forgets the gradient from step t+1
+rnn/rnn.cpp|(RB2)|s/(S(1) - h\[j\] \* h\[j\])/(S(1) + h[j] * h[j])/|RB2 sign error in tanh derivative
+rnn/rnn.cpp|(RB3)|s/W_hh, 0, dh_next/W_hh, 1, dh_next/|RB3 accumulates dh_next instead of replacing it
 rnn/rnn.cpp|H_prev(c.h.data()|s/CMat<S> H_prev(c.h.data(),/CMat<S> H_prev(c.h.data() + B * H,/|RB4 uses h_t instead of h_{t-1}
 rnn/rnn.cpp|(RB5) one-hot|s/d.W_xh(j, x)/d.W_xh(j, 0)/|RB5 one-hot gradient into the wrong column
 rnn/rnn.cpp|(RB6)|s/+= dA(n, j)/-= dA(n, j)/|RB6 sign error in db_h
@@ -30,7 +30,7 @@ lstm/lstm.cpp|(LB8)|s/di \* i \* (S(1) - i)/di * i * (S(1) + i)/|LB8 sign error 
 lstm/lstm.cpp|(LB9)|s/(S(1) - g \* g)/(S(1) - g)/|LB9 wrong tanh derivative
 lstm/lstm.cpp|(LB10)|s/do_ \* o \* (S(1) - o)/-do_ * o * (S(1) - o)/|LB10 sign error
 lstm/lstm.cpp|(LB11)|s/dc \* f;/dc;/|LB11 cell gradient not gated by f
-lstm/lstm.cpp|matmul_AB<S>(s.dz, w.U|s/0, dh_next)/1, dh_next)/|LB12 accumulates dh_next instead of replacing it
+lstm/lstm.cpp|matmul_packed<S>(s.dz, U|s/0, dh_next)/1, dh_next)/|LB12 accumulates dh_next instead of replacing it
 lstm/lstm.cpp|H_prev(k.h.data()|s/CMat<S> H_prev(k.h.data(),/CMat<S> H_prev(k.h.data() + B * H,/|LB13 uses h_t instead of h_{t-1}
 lstm/lstm.cpp|(LB14) one-hot|s/d.W(j, x)/d.W(j, 0)/|LB14 one-hot gradient into the wrong column
 lstm/lstm.cpp|(LB15)|s/+= dZ(n, j)/-= dZ(n, j)/|LB15 sign error in db

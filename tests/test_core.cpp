@@ -1,5 +1,7 @@
 // The shared numeric core: the three matrix products, softmax, and command-line parsing.
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -90,6 +92,51 @@ TEST_CASE("the products give bit-identical results on 1 and 2 threads", "[core]"
   CHECK(E1.data == E2.data);
 }
 
+TEST_CASE("a packed operand gives exactly the products of the unpacked one", "[core]") {
+  Rng rng(9);
+  PackedMatrix<double> packed;
+  // Ragged shapes, deeper than one packed slice (K > 256), and a pack reused for a new shape.
+  for (const auto& shape :
+       {std::vector<int>{7, 45, 300}, std::vector<int>{3, 8, 5}, std::vector<int>{16, 1024, 33}}) {
+    const int M = shape[0], N = shape[1], K = shape[2];
+    for (int threads : {1, 2}) {
+      set_thread_count(threads);
+      Strided A(M, K, rng), Bt(N, K, rng), B(K, N, rng), C(M, N, rng);
+      Strided P = C, R = C;
+      packed.pack(Bt.m, true);  // op(B) = Btᵀ
+      CHECK(packed.rows() == K);
+      CHECK(packed.cols() == N);
+      matmul_packed<double>(A.m, packed, 1.0, P.m);
+      matmul_ABt<double>(A.m, Bt.m, 1.0, R.m);
+      CHECK(P.data == R.data);
+      packed.pack(B.m, false);  // op(B) = B
+      matmul_packed<double>(A.m, packed, 0.0, P.m);
+      matmul_AB<double>(A.m, B.m, 0.0, R.m);
+      CHECK(P.data == R.data);
+    }
+  }
+  set_thread_count(1);
+}
+
+TEST_CASE("work started inside a parallel part runs on that part's thread", "[core]") {
+  set_thread_count(2);
+  CHECK(thread_count() == 2);
+  std::vector<int> inner(2, 0), seen(2, 0);
+  parallel_for(2, [&](int p) {
+    inner[p] = thread_count();
+    parallel_for(2, [&](int q) { seen[p] += q + 1; });  // runs both parts here, in turn
+  });
+  CHECK(inner == std::vector<int>{1, 1});
+  CHECK(seen == std::vector<int>{3, 3});
+  std::vector<int> rows(10, 0);
+  for_row_blocks(10, 4, [&](int first, int n) {
+    for (int b = first; b < first + n; ++b)
+      rows[b] += 1;
+  });
+  CHECK(rows == std::vector<int>(10, 1));
+  set_thread_count(1);
+}
+
 TEST_CASE("a product with mismatched shapes is refused", "[core]") {
   std::vector<double> a(6), b(6), c(4);
   CHECK_THROWS_AS(matmul_AB<double>(CMat<double>(a.data(), 2, 3), CMat<double>(b.data(), 2, 3), 0,
@@ -115,7 +162,43 @@ TEST_CASE("sigmoid saturates without overflow", "[core]") {
   CHECK(sigmoid(-1000.0) == 0.0);
   CHECK(sigmoid(1000.0) == 1.0);
   CHECK(sigmoid(-100.0f) >= 0.0f);
+  CHECK(sigmoid(-1000.0f) == 0.0f);
+  CHECK(sigmoid(1000.0f) == 1.0f);
+  CHECK(tanh_(1000.0) == 1.0);
+  CHECK(tanh_(-1000.0f) == -1.0f);
   CHECK(sigmoid(2.0) == Approx(1 / (1 + std::exp(-2.0))));
+}
+
+// The vectorizable exponential (core/activations.h) against the C library, over the range
+// where the result is a normal number, and the σ and tanh built on it.
+template <class S>
+void check_activations(double exp_rel, double abs_tol) {
+  double worst_exp = 0, worst_sigmoid = 0, worst_tanh = 0;
+  const double top = sizeof(S) == 4 ? 88 : 709;
+  for (double x = -top + 1; x < top; x += 0.0137) {
+    const S xs = static_cast<S>(x);
+    const double want = std::exp(static_cast<double>(xs));
+    worst_exp = std::max(worst_exp, std::fabs(exp_(xs) - want) / want);
+  }
+  for (double x = -40; x < 40; x += 0.000731) {
+    const S xs = static_cast<S>(x);
+    const long double z = xs;
+    const double want_sigmoid = static_cast<double>(1 / (1 + std::exp(-z)));
+    const double want_tanh = static_cast<double>(std::tanh(z));
+    worst_sigmoid = std::max(worst_sigmoid, std::fabs(sigmoid(xs) - want_sigmoid));
+    worst_tanh = std::max(worst_tanh, std::fabs(tanh_(xs) - want_tanh));
+  }
+  CHECK(worst_exp < exp_rel);
+  CHECK(worst_sigmoid < abs_tol);
+  CHECK(worst_tanh < abs_tol);
+  CHECK(exp_(S(0)) == S(1));
+  CHECK(exp_(S(1e6)) == std::numeric_limits<S>::infinity());
+  CHECK(exp_(S(-1e6)) == S(0));
+}
+
+TEST_CASE("exp, sigmoid and tanh are accurate to the precision they run in", "[core]") {
+  check_activations<float>(2e-7, 2e-7);
+  check_activations<double>(5e-16, 5e-16);
 }
 
 TEST_CASE("the random generator gives the same numbers for the same seed", "[core]") {

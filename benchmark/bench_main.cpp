@@ -1,0 +1,430 @@
+// ./bench: how fast training runs on this machine, and why.
+//
+// Three measurements, each printed as a table row and as one machine-readable line:
+//
+//   1. PEAK   the processor's fp32 multiply-add peak, from a small loop of independent fused
+//             multiply-adds on every thread (what no real program exceeds).
+//   2. TRAIN  for each model configuration: warm-up steps, then timed training steps on real
+//             text, each step = next batch + forward + backward + clip + Adam update (the same
+//             step ./train_lstm takes, and the same definition as the PyTorch peer's). chars/s
+//             is B*T over the median step time.
+//   3. GEMM   the matrix products of one training step of that configuration, each at its
+//             own shape and called the way training calls it, in GFLOP/s and as a fraction of
+//             the peak.
+//
+// The FLOP counts are in docs/performance.md.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/cli.h"
+#include "core/data.h"
+#include "core/gemm.h"
+#include "core/language_model.h"
+#include "core/optimizer.h"
+#include "core/parallel.h"
+#include "core/rng.h"
+#include "core/text.h"
+#include "core/vector_width.h"
+#include "lstm/lstm.h"
+#include "rnn/rnn.h"
+
+namespace charnn {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+struct Config {
+  std::string name;
+  std::string model;  // "lstm" or "rnn"
+  int hidden, layers, seq_len, batch;
+};
+
+// The PyTorch peer's table (issue 4), with the RNN and the LSTM at every size.
+const std::vector<Config>& all_configs() {
+  static const std::vector<Config> configs = {
+      {"lstm-128", "lstm", 128, 1, 64, 32},  {"lstm-256", "lstm", 256, 1, 100, 32},
+      {"lstm-512", "lstm", 512, 1, 100, 32}, {"lstm-256x2", "lstm", 256, 2, 100, 32},
+      {"rnn-128", "rnn", 128, 1, 64, 32},    {"rnn-256", "rnn", 256, 1, 100, 32},
+      {"rnn-512", "rnn", 512, 1, 100, 32},   {"rnn-256x2", "rnn", 256, 2, 100, 32},
+  };
+  return configs;
+}
+
+int gates(const Config& c) {
+  return c.model == "lstm" ? 4 : 1;
+}
+
+// Multiply-adds executed per training character, times 2 (FLOPs): forward, per layer, the
+// recurrent product 2·G·H·H and the input product 2·G·H·H above the first layer (the first
+// layer's one-hot input is a column lookup: no arithmetic), and the head 2·H·V; backward does
+// each product twice (input gradient and weight gradient), so training is 3 × forward.
+// Nonlinearities, the softmax and the optimizer are not counted.
+double flops_per_char(const Config& c, int V) {
+  const double G = gates(c), H = c.hidden;
+  double forward = 2 * H * V;
+  for (int l = 0; l < c.layers; ++l)
+    forward += 2 * G * H * H + (l > 0 ? 2 * G * H * H : 0);
+  return 3 * forward;
+}
+
+// The same count as the PyTorch peer states it: its first layer multiplies the one-hot vector
+// as a dense (V)-wide input, 2·G·H·(in + H) per layer with in = V for the first.
+double peer_flops_per_char(const Config& c, int V) {
+  const double G = gates(c), H = c.hidden;
+  double forward = 2 * H * V;
+  for (int l = 0; l < c.layers; ++l)
+    forward += 2 * G * H * ((l == 0 ? V : H) + H);
+  return 3 * forward;
+}
+
+// Peak resident memory of this process since the last reset_peak_memory(), in MiB; 0 where
+// the operating system does not say (Linux reports it in /proc/self/status as VmHWM).
+double peak_memory_mib() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+  return 0;
+}
+
+void reset_peak_memory() {
+  std::ofstream("/proc/self/clear_refs") << "5";  // Linux: resets VmHWM to the current use
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Peak
+// ---------------------------------------------------------------------------------------------
+
+// Independent chains of fused multiply-adds, each one vector register wide: 10 of them keep two
+// FMA units with a latency of 4 or 5 cycles busy, and still fit in the 16 registers of AVX2
+// beside the two operands. The compiler turns the inner loop into vector FMAs.
+double fma_loop(long iterations, float* sink) {
+  constexpr int kChains = 10, kWidth = kVectorBytes / 4;
+  float acc[kChains][kWidth];
+  for (int c = 0; c < kChains; ++c)
+    for (int l = 0; l < kWidth; ++l)
+      acc[c][l] = 1.0f + 0.001f * static_cast<float>(c * kWidth + l);
+  const float a = sink[0], b = sink[1];  // not known at compile time
+  for (long i = 0; i < iterations; ++i)
+    for (int c = 0; c < kChains; ++c)
+      for (int l = 0; l < kWidth; ++l)
+        acc[c][l] = acc[c][l] * a + b;
+  float sum = 0;
+  for (int c = 0; c < kChains; ++c)
+    for (int l = 0; l < kWidth; ++l)
+      sum += acc[c][l];
+  sink[2] = sum;
+  return 2.0 * kChains * kWidth * static_cast<double>(iterations);
+}
+
+// GFLOP/s of the FMA loop run on `threads` threads at once (the best of a few tries).
+double measure_peak(int threads) {
+  set_thread_count(threads);
+  double best = 0;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    std::vector<double> gflops(threads);
+    parallel_for(threads, [&](int p) {
+      float sink[3] = {0.999999f, 1e-7f, 0};
+      const long n = 20'000'000;
+      const auto t0 = Clock::now();
+      const double flops = fma_loop(n, sink);
+      gflops[p] = flops / seconds_since(t0) / 1e9 + sink[2] * 0;
+    });
+    double total = 0;
+    for (double g : gflops)
+      total += g;
+    best = std::max(best, total);
+  }
+  return best;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Training steps
+// ---------------------------------------------------------------------------------------------
+
+struct TrainResult {
+  double chars_per_s, ms_per_step, gflops, peer_gflops, peak_mib;
+  int steps;
+};
+
+template <class Net>
+TrainResult time_training(const Config& c, const Corpus& corpus, int warmup, double seconds) {
+  typename Net::Config cfg;
+  cfg.vocab = corpus.vocab.size();
+  cfg.hidden = c.hidden;
+  cfg.layers = c.layers;
+  reset_peak_memory();
+  LanguageModel<Net> model(cfg);
+  Rng rng(1);
+  model.init(rng);
+  Optimizer opt("adam", model.params.size());
+  const Batcher batcher(corpus.train, c.batch, c.seq_len);
+  std::vector<float> state(model.state_layout(c.batch).size(), 0.0f);
+  std::vector<int> x, y;
+  std::vector<double> times;
+  const auto start = Clock::now();
+  for (std::int64_t k = 0;; ++k) {
+    const auto t0 = Clock::now();
+    const Batch batch = batcher.chunk(k, x, y);
+    model.loss_and_grad(batch, state.data(), state.data(), nullptr);
+    clip_global_norm(model.grads.data(), model.grads.size(), 5.0);
+    opt.step(model.params.data(), model.grads.data(), model.params.size(), 2e-3);
+    if (k >= warmup) times.push_back(seconds_since(t0));
+    if (times.size() >= 5 && seconds_since(start) >= seconds) break;
+  }
+  std::sort(times.begin(), times.end());
+  const double median = times[times.size() / 2];
+  const double chars = static_cast<double>(c.batch) * c.seq_len;
+  TrainResult r;
+  r.steps = static_cast<int>(times.size());
+  r.ms_per_step = median * 1e3;
+  r.chars_per_s = chars / median;
+  r.gflops = flops_per_char(c, cfg.vocab) * r.chars_per_s / 1e9;
+  r.peer_gflops = peer_flops_per_char(c, cfg.vocab) * r.chars_per_s / 1e9;
+  r.peak_mib = peak_memory_mib();
+  return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. The products of one training step
+// ---------------------------------------------------------------------------------------------
+
+struct Product {
+  std::string what;
+  int M, N, K;
+  int count;          // how many times a training step computes it
+  bool recurrent;     // once per time step, rows split over threads, weights packed once
+  bool transposed_B;  // recurrent forward multiplies by Uᵀ, backward by U
+};
+
+std::vector<Product> products(const Config& c, int V) {
+  const int G = gates(c), H = c.hidden, N = c.batch * c.seq_len;
+  std::vector<Product> p;
+  p.push_back({"recurrent forward  h U^T", c.batch, G * H, H, c.layers, true, true});
+  p.push_back({"recurrent backward dz U", c.batch, H, G * H, c.layers, true, false});
+  p.push_back({"weight gradient    dZ^T H", G * H, H, N, c.layers, false, false});
+  if (c.layers > 1) {
+    p.push_back({"input forward      X W^T", N, G * H, H, c.layers - 1, false, true});
+    p.push_back({"input backward     dZ W", N, H, G * H, c.layers - 1, false, false});
+    p.push_back({"input gradient     dZ^T X", G * H, H, N, c.layers - 1, false, false});
+  }
+  p.push_back({"head forward       H W^T", N, V, H, 1, false, true});
+  p.push_back({"head backward      dY W", N, H, V, 1, false, false});
+  p.push_back({"head gradient      dY^T H", V, H, N, 1, false, false});
+  return p;
+}
+
+// Seconds for one computation of the product, as training computes it (best of several).
+double time_product(const Product& p, int T, double seconds) {
+  Rng rng(7);
+  auto random = [&](std::size_t n) {
+    std::vector<float> v(n);
+    for (float& x : v)
+      x = static_cast<float>(rng.uniform(-1, 1));
+    return v;
+  };
+  std::vector<float> C(static_cast<std::size_t>(p.M) * p.N);
+  std::function<void()> run;
+  std::vector<float> A, B;
+  PackedMatrix<float> packed;
+  if (p.recurrent) {  // T products of (B,K)·(K,N), each thread on its block of rows
+    A = random(static_cast<std::size_t>(p.M) * p.K);
+    B = random(static_cast<std::size_t>(p.K) * p.N);
+    packed.pack(p.transposed_B ? CMat<float>(B.data(), p.N, p.K) : CMat<float>(B.data(), p.K, p.N),
+                p.transposed_B);
+    run = [&] {
+      for_row_blocks(p.M, 4, [&](int b0, int n) {
+        for (int t = 0; t < T; ++t)
+          matmul_packed<float>(CMat<float>(A.data(), p.M, p.K).rows_view(b0, n), packed, 1.0f,
+                               Mat<float>(C.data(), p.M, p.N).rows_view(b0, n));
+      });
+    };
+  } else if (p.what.find("^T H") != std::string::npos || p.what.find("^T X") != std::string::npos) {
+    A = random(static_cast<std::size_t>(p.K) * p.M);  // dZ: (K,M), used transposed
+    B = random(static_cast<std::size_t>(p.K) * p.N);
+    run = [&] {
+      matmul_AtB<float>(CMat<float>(A.data(), p.K, p.M), CMat<float>(B.data(), p.K, p.N), 1.0f,
+                        Mat<float>(C.data(), p.M, p.N));
+    };
+  } else if (p.transposed_B) {
+    A = random(static_cast<std::size_t>(p.M) * p.K);
+    B = random(static_cast<std::size_t>(p.N) * p.K);
+    run = [&] {
+      matmul_ABt<float>(CMat<float>(A.data(), p.M, p.K), CMat<float>(B.data(), p.N, p.K), 0.0f,
+                        Mat<float>(C.data(), p.M, p.N));
+    };
+  } else {
+    A = random(static_cast<std::size_t>(p.M) * p.K);
+    B = random(static_cast<std::size_t>(p.K) * p.N);
+    run = [&] {
+      matmul_AB<float>(CMat<float>(A.data(), p.M, p.K), CMat<float>(B.data(), p.K, p.N), 0.0f,
+                       Mat<float>(C.data(), p.M, p.N));
+    };
+  }
+  run();  // warm-up: caches, pack buffers
+  double best = 1e30;
+  const auto start = Clock::now();
+  for (int i = 0; i < 3 || seconds_since(start) < seconds; ++i) {
+    const auto t0 = Clock::now();
+    run();
+    best = std::min(best, seconds_since(t0));
+  }
+  return best;
+}
+
+std::string fixed(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+std::string pad(const std::string& s, std::size_t width) {
+  return s.size() >= width ? s : s + std::string(width - s.size(), ' ');
+}
+
+std::string lpad(const std::string& s, std::size_t width) {
+  return s.size() >= width ? s : std::string(width - s.size(), ' ') + s;
+}
+
+int run(int argc, char** argv) {
+  std::string configs_arg = "all", file = "shakespeare.txt", part = "all";
+  int threads = 2, warmup = 3;
+  double seconds = 3;
+  ArgParser args("bench", "[options]",
+                 "Measures training throughput, the matrix-product routine and the processor's "
+                 "peak on this machine. One table row and one machine-readable line per "
+                 "measurement. docs/performance.md explains the numbers.");
+  std::string names;
+  for (const Config& c : all_configs())
+    names += (names.empty() ? "" : ", ") + c.name;
+  args.add_string("config", &configs_arg, "comma-separated configurations, or all (" + names + ")");
+  args.add_int("threads", &threads, "threads to use", 1, 256);
+  args.add_double("seconds", &seconds, "timed seconds per configuration, after warm-up", 0.1, 3600);
+  args.add_int("warmup", &warmup, "untimed training steps first", 0, 1000);
+  args.add_string("file", &file, "the training text");
+  args.add_string("part", &part, "what to measure", {"all", "peak", "train", "gemm"});
+  if (!args.parse(argc, argv, std::cout)) return 0;
+
+  std::vector<Config> chosen;
+  if (configs_arg == "all") {
+    chosen = all_configs();
+  } else {
+    std::stringstream list(configs_arg);
+    std::string name;
+    while (std::getline(list, name, ',')) {
+      auto it = std::find_if(all_configs().begin(), all_configs().end(),
+                             [&](const Config& c) { return c.name == name; });
+      if (it == all_configs().end())
+        throw UsageError("--config: unknown configuration '" + name + "' (one of " + names +
+                         ", or all)");
+      chosen.push_back(*it);
+    }
+  }
+  const bool do_peak = part == "all" || part == "peak" || part == "gemm";
+  const bool do_train = part == "all" || part == "train";
+  const bool do_gemm = part == "all" || part == "gemm";
+
+  double peak = 0;
+  if (do_peak) {
+    const double one = measure_peak(1);
+    peak = threads == 1 ? one : measure_peak(threads);
+    std::cout << "peak: " << fixed(one, 1) << " GFLOP/s fp32 on 1 thread, " << fixed(peak, 1)
+              << " on " << threads << " (fused multiply-add loop)\n";
+    std::cout << "PEAK threads=" << threads << " gflops_1thread=" << fixed(one, 1)
+              << " gflops=" << fixed(peak, 1) << "\n\n";
+  }
+  set_thread_count(threads);
+
+  Corpus corpus;
+  if (do_train || do_gemm) corpus = load_corpus(file, 0.1, false);
+  const int V = corpus.vocab.size();
+
+  if (do_train) {
+    std::cout << "training steps (" << file << ", V=" << V << ", " << threads
+              << " threads, Adam, clip 5; median step after " << warmup << " warm-up steps)\n";
+    std::cout << pad("config", 12) << lpad("T", 5) << lpad("B", 4) << lpad("chars/s", 10)
+              << lpad("ms/step", 9) << lpad("GFLOP/s", 9) << lpad("% peak", 8)
+              << lpad("peak MiB", 10) << lpad("steps", 7) << "\n";
+    for (const Config& c : chosen) {
+      const TrainResult r = c.model == "lstm"
+                                ? time_training<Lstm<float>>(c, corpus, warmup, seconds)
+                                : time_training<Rnn<float>>(c, corpus, warmup, seconds);
+      std::cout << pad(c.name, 12) << lpad(std::to_string(c.seq_len), 5)
+                << lpad(std::to_string(c.batch), 4) << lpad(fixed(r.chars_per_s, 0), 10)
+                << lpad(fixed(r.ms_per_step, 2), 9) << lpad(fixed(r.gflops, 1), 9)
+                << lpad(peak > 0 ? fixed(100 * r.gflops / peak, 1) : "-", 8)
+                << lpad(r.peak_mib > 0 ? fixed(r.peak_mib, 0) : "n/a", 10)
+                << lpad(std::to_string(r.steps), 7) << "\n";
+      std::cout << "RESULT impl=charnn model=" << c.model << " H=" << c.hidden << " L=" << c.layers
+                << " T=" << c.seq_len << " B=" << c.batch << " threads=" << threads
+                << " chars_per_s=" << fixed(r.chars_per_s, 0)
+                << " ms_per_step=" << fixed(r.ms_per_step, 3) << " gflops=" << fixed(r.gflops, 2)
+                << " peer_formula_gflops=" << fixed(r.peer_gflops, 2)
+                << " peak_fraction=" << (peak > 0 ? fixed(r.gflops / peak, 3) : "nan")
+                << " peak_mib=" << fixed(r.peak_mib, 1) << " steps=" << r.steps << "\n";
+    }
+    std::cout << "\n";
+  }
+
+  if (do_gemm) {
+    std::cout << "matrix products of one training step, at its shapes (" << threads
+              << " threads)\n";
+    for (const Config& c : chosen) {
+      std::cout << c.name << "\n";
+      double total_flops = 0, total_seconds = 0;
+      for (const Product& p : products(c, V)) {
+        const double s = time_product(p, c.seq_len, std::min(seconds, 1.0) / 4);
+        const int times = p.recurrent ? c.seq_len : 1;
+        const double flops = 2.0 * p.M * p.N * p.K * times;
+        total_flops += flops * p.count;
+        total_seconds += s * p.count;
+        const double g = flops / s / 1e9;
+        std::cout << "  " << pad(p.what, 27)
+                  << pad(std::to_string(p.M) + "x" + std::to_string(p.N) + "x" +
+                             std::to_string(p.K) +
+                             (p.recurrent ? " x" + std::to_string(times) : ""),
+                         20)
+                  << lpad(fixed(g, 1), 7) << " GFLOP/s" << lpad(fixed(100 * g / peak, 1), 6)
+                  << "% of peak\n";
+        std::string what = p.what.substr(0, p.what.find("  "));
+        std::replace(what.begin(), what.end(), ' ', '_');
+        std::cout << "GEMM config=" << c.name << " product=" << what << " M=" << p.M << " N=" << p.N
+                  << " K=" << p.K << " repeats=" << times << " threads=" << threads
+                  << " gflops=" << fixed(g, 2) << " peak_fraction=" << fixed(g / peak, 3) << "\n";
+      }
+      const double g = total_flops / total_seconds / 1e9;
+      std::cout << "  " << pad("all products of a step", 47) << lpad(fixed(g, 1), 7) << " GFLOP/s"
+                << lpad(fixed(100 * g / peak, 1), 6) << "% of peak; "
+                << fixed(total_seconds * 1e3, 2) << " ms of the step\n";
+      std::cout << "GEMM config=" << c.name << " product=all threads=" << threads
+                << " gflops=" << fixed(g, 2) << " peak_fraction=" << fixed(g / peak, 3)
+                << " ms=" << fixed(total_seconds * 1e3, 3) << "\n";
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace charnn
+
+int main(int argc, char** argv) {
+  try {
+    return charnn::run(argc, argv);
+  } catch (const charnn::UsageError& e) {
+    std::cerr << "bench: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "bench: " << e.what() << "\n";
+    return 1;
+  }
+}
