@@ -202,22 +202,34 @@ void Lstm<S>::step_forward(const PackedMatrix<S>& U_t, const Step& s) {
 template <class S>
 void Lstm<S>::step_backward(const PackedMatrix<S>& U, const Step& s, CMat<S> dout, Mat<S> dh_next,
                             Mat<S> dc_next) {
+  const int H = s.h.cols;
   for (int b = 0; b < s.h.rows; ++b) {
-    for (int j = 0; j < s.h.cols; ++j) {
-      const S f = s.f(b, j), i = s.i(b, j), g = s.g(b, j), o = s.o(b, j);
-      const S tanh_c = s.tanh_c(b, j);
-      const S dh = dout(b, j) + dh_next(b, j);  // (LB1) dh_t = dout_t + dh_next
-      const S do_ = dh * tanh_c;                // (LB2) do_t = dh_t ⊙ tanh(c_t)
-      const S dc = dh * o * (S(1) - tanh_c * tanh_c) + dc_next(b, j);  // (LB3) dc_t
-      const S df = dc * s.c_prev(b, j);     // (LB4) df_t = dc_t ⊙ c_{t-1}
-      const S di = dc * g;                  // (LB5) di_t = dc_t ⊙ g_t
-      const S dg = dc * i;                  // (LB6) dg_t = dc_t ⊙ i_t
-      s.dz_f(b, j) = df * f * (S(1) - f);   // (LB7) dz_f = df ⊙ f ⊙ (1-f)
-      s.dz_i(b, j) = di * i * (S(1) - i);   // (LB8) dz_i = di ⊙ i ⊙ (1-i)
-      s.dz_g(b, j) = dg * (S(1) - g * g);   // (LB9) dz_g = dg ⊙ (1-g²)
-      s.dz_o(b, j) = do_ * o * (S(1) - o);  // (LB10) dz_o = do ⊙ o ⊙ (1-o)
-      dc_next(b, j) = dc * f;               // (LB11) dc_next = dc_t ⊙ f_t
+    const S *f = s.f.row(b), *i = s.i.row(b), *g = s.g.row(b), *o = s.o.row(b);
+    const S *tanh_c = s.tanh_c.row(b), *c_prev = s.c_prev.row(b), *dout_b = dout.row(b);
+    S *dz_f = s.dz_f.row(b), *dz_i = s.dz_i.row(b), *dz_g = s.dz_g.row(b), *dz_o = s.dz_o.row(b);
+    S *dh_b = dh_next.row(b), *dc = dc_next.row(b);  // dc: dc_next on entry, then dc_t, then
+                                                     // dc_next for step t-1
+    // Loops with few arrays each, so that the compiler makes vector code of every one.
+    for (int j = 0; j < H; ++j) {
+      const S dh = dout_b[j] + dh_b[j];                     // (LB1) dh_t = dout_t + dh_next
+      const S do_ = dh * tanh_c[j];                         // (LB2) do_t = dh_t ⊙ tanh(c_t)
+      dc[j] += dh * o[j] * (S(1) - tanh_c[j] * tanh_c[j]);  // (LB3) dc_t
+      dz_o[j] = do_ * o[j] * (S(1) - o[j]);                 // (LB10) dz_o = do ⊙ o ⊙ (1-o)
     }
+    for (int j = 0; j < H; ++j) {
+      const S df = dc[j] * c_prev[j];       // (LB4) df_t = dc_t ⊙ c_{t-1}
+      dz_f[j] = df * f[j] * (S(1) - f[j]);  // (LB7) dz_f = df ⊙ f ⊙ (1-f)
+    }
+    for (int j = 0; j < H; ++j) {
+      const S di = dc[j] * g[j];            // (LB5) di_t = dc_t ⊙ g_t
+      dz_i[j] = di * i[j] * (S(1) - i[j]);  // (LB8) dz_i = di ⊙ i ⊙ (1-i)
+    }
+    for (int j = 0; j < H; ++j) {
+      const S dg = dc[j] * i[j];            // (LB6) dg_t = dc_t ⊙ i_t
+      dz_g[j] = dg * (S(1) - g[j] * g[j]);  // (LB9) dz_g = dg ⊙ (1-g²)
+    }
+    for (int j = 0; j < H; ++j)
+      dc[j] *= f[j];  // (LB11) dc_next = dc_t ⊙ f_t
   }
   // (LB12) dh_next = U_fᵀ dz_f + U_iᵀ dz_i + U_gᵀ dz_g + U_oᵀ dz_o, in one product (rows: dz U)
   matmul_packed<S>(s.dz, U, 0, dh_next);

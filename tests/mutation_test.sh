@@ -18,18 +18,18 @@ rnn/rnn.cpp|H_prev(c.h.data()|s/CMat<S> H_prev(c.h.data(),/CMat<S> H_prev(c.h.da
 rnn/rnn.cpp|(RB5) one-hot|s/d.W_xh(j, x)/d.W_xh(j, 0)/|RB5 one-hot gradient into the wrong column
 rnn/rnn.cpp|(RB6)|s/+= dA(n, j)/-= dA(n, j)/|RB6 sign error in db_h
 rnn/rnn.cpp|(RB7)|s/w.W_xh, 0, dX/w.W_hh, 0, dX/|RB7 wrong matrix for the layer below
-lstm/lstm.cpp|(LB1)|s/dout(b, j) + dh_next(b, j)/dout(b, j)/|LB1 forgets the gradient from step t+1
-lstm/lstm.cpp|(LB2)|s/dh \* tanh_c;/dh;/|LB2 drops tanh(c_t)
-lstm/lstm.cpp|(LB3)|s/(S(1) - tanh_c \* tanh_c)/(S(1) + tanh_c * tanh_c)/|LB3 sign error in tanh derivative
-lstm/lstm.cpp|(LB3)|s/ + dc_next(b, j)//|LB3 forgets the cell gradient from step t+1
-lstm/lstm.cpp|(LB4)|s/dc \* s.c_prev(b, j)/dc * s.c(b, j)/|LB4 uses c_t instead of c_{t-1}
-lstm/lstm.cpp|(LB5)|s/dc \* g;/dc * i;/|LB5 swaps g and i
-lstm/lstm.cpp|(LB6)|s/dc \* i;/dc * g;/|LB6 swaps i and g
-lstm/lstm.cpp|(LB7)|s/df \* f \* (S(1) - f)/df * f/|LB7 drops a factor of the sigmoid derivative
-lstm/lstm.cpp|(LB8)|s/di \* i \* (S(1) - i)/di * i * (S(1) + i)/|LB8 sign error in the sigmoid derivative
-lstm/lstm.cpp|(LB9)|s/(S(1) - g \* g)/(S(1) - g)/|LB9 wrong tanh derivative
-lstm/lstm.cpp|(LB10)|s/do_ \* o \* (S(1) - o)/-do_ * o * (S(1) - o)/|LB10 sign error
-lstm/lstm.cpp|(LB11)|s/dc \* f;/dc;/|LB11 cell gradient not gated by f
+lstm/lstm.cpp|(LB1)|s/dout_b\[j\] + dh_b\[j\]/dout_b[j]/|LB1 forgets the gradient from step t+1
+lstm/lstm.cpp|(LB2)|s/dh \* tanh_c\[j\];/dh;/|LB2 drops tanh(c_t)
+lstm/lstm.cpp|(LB3)|s/(S(1) - tanh_c\[j\] \* tanh_c\[j\])/(S(1) + tanh_c[j] * tanh_c[j])/|LB3 sign error in tanh derivative
+lstm/lstm.cpp|(LB3)|s/dc\[j\] += dh/dc[j] = dh/|LB3 forgets the cell gradient from step t+1
+lstm/lstm.cpp|(LB4)|s/dc\[j\] \* c_prev\[j\]/dc[j] * s.c.row(b)[j]/|LB4 uses c_t instead of c_{t-1}
+lstm/lstm.cpp|(LB5)|s/dc\[j\] \* g\[j\];/dc[j] * i[j];/|LB5 swaps g and i
+lstm/lstm.cpp|(LB6)|s/dc\[j\] \* i\[j\];/dc[j] * g[j];/|LB6 swaps i and g
+lstm/lstm.cpp|(LB7)|s/df \* f\[j\] \* (S(1) - f\[j\])/df * f[j]/|LB7 drops a factor of the sigmoid derivative
+lstm/lstm.cpp|(LB8)|s/di \* i\[j\] \* (S(1) - i\[j\])/di * i[j] * (S(1) + i[j])/|LB8 sign error in the sigmoid derivative
+lstm/lstm.cpp|(LB9)|s/(S(1) - g\[j\] \* g\[j\])/(S(1) - g[j])/|LB9 wrong tanh derivative
+lstm/lstm.cpp|(LB10)|s/do_ \* o\[j\] \* (S(1) - o\[j\])/-do_ * o[j] * (S(1) - o[j])/|LB10 sign error
+lstm/lstm.cpp|(LB11)|s/dc\[j\] \*= f\[j\];/dc[j] *= 1;/|LB11 cell gradient not gated by f
 lstm/lstm.cpp|matmul_packed<S>(s.dz, U|s/0, dh_next)/1, dh_next)/|LB12 accumulates dh_next instead of replacing it
 lstm/lstm.cpp|H_prev(k.h.data()|s/CMat<S> H_prev(k.h.data(),/CMat<S> H_prev(k.h.data() + B * H,/|LB13 uses h_t instead of h_{t-1}
 lstm/lstm.cpp|(LB14) one-hot|s/d.W(j, x)/d.W(j, 0)/|LB14 one-hot gradient into the wrong column
