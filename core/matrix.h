@@ -70,4 +70,22 @@ void copy(CMat<S> src, Mat<S> dst) {
   }
 }
 
+// dst (n,m) = srcᵀ for src (m,n).
+template <class S>
+void transpose(CMat<S> src, Mat<S> dst) {
+  check_shape(src.rows == dst.cols && src.cols == dst.rows, "transpose");
+  for (int r = 0; r < src.rows; ++r)
+    for (int c = 0; c < src.cols; ++c)
+      dst(c, r) = src(r, c);
+}
+
+// dst (n,m) += srcᵀ for src (m,n).
+template <class S>
+void add_transposed(CMat<S> src, Mat<S> dst) {
+  check_shape(src.rows == dst.cols && src.cols == dst.rows, "add_transposed");
+  for (int r = 0; r < src.rows; ++r)
+    for (int c = 0; c < src.cols; ++c)
+      dst(c, r) += src(r, c);
+}
+
 }  // namespace charnn

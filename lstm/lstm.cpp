@@ -95,6 +95,7 @@ void Lstm<S>::reserve(int B, int T) {
     c.dh_next.assign(BH, S(0));
     c.dc_next.assign(BH, S(0));
   }
+  cache_[0].W_t.assign(static_cast<std::size_t>(cfg_.vocab) * 4 * cfg_.hidden, S(0));
   ids_.assign(static_cast<std::size_t>(T) * B, 0);
   state_ = state_layout(B);
 }
@@ -256,13 +257,18 @@ void Lstm<S>::forward(const S* params, const Layout& layout, const int* ids, int
     // The input part of (L1)–(L4), W_* x_t + b_*, for all T steps and four gates at once: it
     // does not depend on the recurrence, so it leaves the time loop.
     if (l == 0) {
-      for (int n = 0; n < T * B; ++n) {
-        const int x = ids_[n];
-        S* z = Z.row(n);
-        for (int j = 0; j < 4 * H; ++j) {
-          z[j] = w.W(j, x) + w.b(0, j);  // (L7) W_* x_t = column x_t of W_* (one-hot)
+      // W is (4H,V) and a one-hot x_t picks its column x_t. Transposed once per sequence, W
+      // becomes Wᵀ (V,4H), where that column is a contiguous row: one row copy per input.
+      Mat<S> W_t(k.W_t.data(), cfg_.vocab, 4 * H);
+      transpose<S>(w.W, W_t);
+      for_row_blocks(T * B, 64, [&](int n0, int count) {
+        for (int n = n0; n < n0 + count; ++n) {
+          const S* column = W_t.row(ids_[n]);
+          S* z = Z.row(n);
+          for (int j = 0; j < 4 * H; ++j)
+            z[j] = column[j] + w.b(0, j);  // (L7) W_* x_t = column x_t of W_* (one-hot)
         }
-      }
+      });
     } else {
       if (dropped_) {
         Cache& below = cache_[l - 1];
@@ -272,9 +278,11 @@ void Lstm<S>::forward(const S* params, const Layout& layout, const int* ids, int
       }
       CMat<S> X = input(l);
       matmul_ABt<S>(X, w.W, 0, Z);  // (L1)–(L4) W_* x_t for every t and gate (rows: X Wᵀ)
-      for (int n = 0; n < T * B; ++n)
-        for (int j = 0; j < 4 * H; ++j)
-          Z(n, j) += w.b(0, j);  // (L1)–(L4) ... + b_*
+      for_row_blocks(T * B, 64, [&](int n0, int count) {
+        for (int n = n0; n < n0 + count; ++n)
+          for (int j = 0; j < 4 * H; ++j)
+            Z(n, j) += w.b(0, j);  // (L1)–(L4) ... + b_*
+      });
     }
 
     copy<S>(state.view(state_in, 2 * l), hs.rows_view(0, B));      // h_{-1} = h0
@@ -317,15 +325,25 @@ void Lstm<S>::backward(const S* params, const Layout& layout, CMat<S> dtop, S* g
     CMat<S> dZ(k.dz.data(), T * B, 4 * H);
     CMat<S> H_prev(k.h.data(), T * B, H);  // rows t*B + b hold h_{t-1}
     matmul_AtB<S>(dZ, H_prev, 1, d.U);     // (LB13) dU_* += Σ_t dz_* h_{t-1}ᵀ
-    for (int n = 0; n < T * B; ++n)
-      for (int j = 0; j < 4 * H; ++j)
-        d.b(0, j) += dZ(n, j);  // (LB15) db_* += Σ_t dz_*
-    if (l == 0) {
+    // The sums over rows n = (t,b) of dZ, split over the threads by columns (gates × units):
+    // every thread adds whole columns, so no two threads write the same element.
+    Mat<S> dW_t(k.W_t.data(), cfg_.vocab, 4 * H);  // layer 0: dWᵀ (V,4H), see forward
+    if (l == 0) fill(dW_t, S(0));
+    for_row_blocks(4 * H, 32, [&](int j0, int count) {
+      S* db = d.b.row(0);
       for (int n = 0; n < T * B; ++n) {
-        const int x = ids_[n];
-        for (int j = 0; j < 4 * H; ++j)
-          d.W(j, x) += dZ(n, j);  // (LB14) one-hot: column x_t
+        const S* dz = dZ.row(n);
+        for (int j = j0; j < j0 + count; ++j)
+          db[j] += dz[j];  // (LB15) db_* += Σ_t dz_*
+        if (l == 0) {
+          S* dw = dW_t.row(ids_[n]);
+          for (int j = j0; j < j0 + count; ++j)
+            dw[j] += dz[j];  // (LB14) one-hot: dW_* gets dz_* in column x_t (row x_t of dWᵀ)
+        }
       }
+    });
+    if (l == 0) {
+      add_transposed<S>(dW_t, d.W);  // dW += (dWᵀ)ᵀ
     } else {
       CMat<S> X = input(l);
       matmul_AtB<S>(dZ, X, 1, d.W);  // (LB14) dW_* += Σ_t dz_* x_tᵀ

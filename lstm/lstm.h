@@ -99,6 +99,7 @@ class Lstm {
     std::vector<S> x_drop, mask;  // (N,H) dropped input and its mask (dropout only)
     std::vector<S> dout;  // (N,H) ∂L/∂h_t arriving from the layer above (unused for the top)
     std::vector<S> dh_next, dc_next;  // (B,H) ∂L/∂h_t and ∂L/∂c_t arriving from step t+1
+    std::vector<S> W_t;               // (V,4H), layer 0: Wᵀ in forward, dWᵀ in backward
     PackedMatrix<S> U_forward;        // Uᵀ (H,4H), packed for the T products of forward
     PackedMatrix<S> U_backward;       // U (4H,H), packed for the T products of backward
   };

@@ -78,6 +78,7 @@ void Rnn<S>::reserve(int B, int T) {
     c.mask.assign(dropout_ > 0 ? T * BH : 0, S(0));
     c.dh_next.assign(BH, S(0));
   }
+  cache_[0].W_t.assign(static_cast<std::size_t>(cfg_.vocab) * cfg_.hidden, S(0));
   ids_.assign(static_cast<std::size_t>(T) * B, 0);
   state_ = state_layout(B);
 }
@@ -158,13 +159,18 @@ void Rnn<S>::forward(const S* params, const Layout& layout, const int* ids, int 
     // The input part of (R1), W_xh x_t + b_h, for all T steps at once: it does not depend on
     // the recurrence, so it leaves the time loop.
     if (l == 0) {
-      for (int n = 0; n < T * B; ++n) {
-        const int x = ids_[n];
-        S* a = A.row(n);
-        for (int j = 0; j < H; ++j) {
-          a[j] = w.W_xh(j, x) + w.b_h(0, j);  // (R3) W_xh x_t = column x_t of W_xh (one-hot)
+      // W_xh is (H,V) and a one-hot x_t picks its column x_t. Transposed once per sequence,
+      // W_xh becomes W_xhᵀ (V,H), where that column is a contiguous row: one row copy per input.
+      Mat<S> W_t(c.W_t.data(), cfg_.vocab, H);
+      transpose<S>(w.W_xh, W_t);
+      for_row_blocks(T * B, 64, [&](int n0, int count) {
+        for (int n = n0; n < n0 + count; ++n) {
+          const S* column = W_t.row(ids_[n]);
+          S* a = A.row(n);
+          for (int j = 0; j < H; ++j)
+            a[j] = column[j] + w.b_h(0, j);  // (R3) W_xh x_t = column x_t of W_xh (one-hot)
         }
-      }
+      });
     } else {
       if (dropped_) {
         Cache& below = cache_[l - 1];
@@ -174,9 +180,11 @@ void Rnn<S>::forward(const S* params, const Layout& layout, const int* ids, int 
       }
       CMat<S> X = input(l);
       matmul_ABt<S>(X, w.W_xh, 0, A);  // (R1) W_xh x_t for every t (rows: X W_xhᵀ)
-      for (int n = 0; n < T * B; ++n)
-        for (int j = 0; j < H; ++j)
-          A(n, j) += w.b_h(0, j);  // (R1) ... + b_h
+      for_row_blocks(T * B, 64, [&](int n0, int count) {
+        for (int n = n0; n < n0 + count; ++n)
+          for (int j = 0; j < H; ++j)
+            A(n, j) += w.b_h(0, j);  // (R1) ... + b_h
+      });
     }
 
     copy<S>(state.view(state_in, l), hs.rows_view(0, B));  // h_{-1} = h0
@@ -215,15 +223,25 @@ void Rnn<S>::backward(const S* params, const Layout& layout, CMat<S> dtop, S* gr
     CMat<S> dA(c.da.data(), T * B, H);
     CMat<S> H_prev(c.h.data(), T * B, H);  // rows t*B + b hold h_{t-1}
     matmul_AtB<S>(dA, H_prev, 1, d.W_hh);  // (RB4) dW_hh += Σ_t da_t h_{t-1}ᵀ
-    for (int n = 0; n < T * B; ++n)
-      for (int j = 0; j < H; ++j)
-        d.b_h(0, j) += dA(n, j);  // (RB6) db_h += Σ_t da_t
-    if (l == 0) {
+    // The sums over rows n = (t,b) of dA, split over the threads by columns (units): every
+    // thread adds whole columns, so no two threads write the same element.
+    Mat<S> dW_t(c.W_t.data(), cfg_.vocab, H);  // layer 0: dW_xhᵀ (V,H), see forward
+    if (l == 0) fill(dW_t, S(0));
+    for_row_blocks(H, 32, [&](int j0, int count) {
+      S* db = d.b_h.row(0);
       for (int n = 0; n < T * B; ++n) {
-        const int x = ids_[n];
-        for (int j = 0; j < H; ++j)
-          d.W_xh(j, x) += dA(n, j);  // (RB5) one-hot: column x_t
+        const S* da = dA.row(n);
+        for (int j = j0; j < j0 + count; ++j)
+          db[j] += da[j];  // (RB6) db_h += Σ_t da_t
+        if (l == 0) {
+          S* dw = dW_t.row(ids_[n]);
+          for (int j = j0; j < j0 + count; ++j)
+            dw[j] += da[j];  // (RB5) one-hot: dW_xh gets da_t in column x_t (row x_t of dW_xhᵀ)
+        }
       }
+    });
+    if (l == 0) {
+      add_transposed<S>(dW_t, d.W_xh);  // dW_xh += (dW_xhᵀ)ᵀ
     } else {
       CMat<S> X = input(l);
       matmul_AtB<S>(dA, X, 1, d.W_xh);  // (RB5) dW_xh += Σ_t da_t x_tᵀ

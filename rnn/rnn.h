@@ -83,6 +83,7 @@ class Rnn {
     std::vector<S> x_drop, mask;  // (N,H) dropped input and its mask (dropout only)
     std::vector<S> dout;     // (N,H) ∂L/∂h_t arriving from the layer above (unused for the top)
     std::vector<S> dh_next;  // (B,H) ∂L/∂h_t arriving from step t+1
+    std::vector<S> W_t;      // (V,H), layer 0: W_xhᵀ in forward, dW_xhᵀ in backward
     PackedMatrix<S> W_hh_forward;   // W_hhᵀ, packed for the T products of forward
     PackedMatrix<S> W_hh_backward;  // W_hh, packed for the T products of backward
   };

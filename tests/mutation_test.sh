@@ -15,8 +15,8 @@ rnn/rnn.cpp|(RB1)|s/dout_b\[j\] + dh_b\[j\]/dout_b[j]/|RB1 forgets the gradient 
 rnn/rnn.cpp|(RB2)|s/(S(1) - h\[j\] \* h\[j\])/(S(1) + h[j] * h[j])/|RB2 sign error in tanh derivative
 rnn/rnn.cpp|(RB3)|s/W_hh, 0, dh_next/W_hh, 1, dh_next/|RB3 accumulates dh_next instead of replacing it
 rnn/rnn.cpp|H_prev(c.h.data()|s/CMat<S> H_prev(c.h.data(),/CMat<S> H_prev(c.h.data() + B * H,/|RB4 uses h_t instead of h_{t-1}
-rnn/rnn.cpp|(RB5) one-hot|s/d.W_xh(j, x)/d.W_xh(j, 0)/|RB5 one-hot gradient into the wrong column
-rnn/rnn.cpp|(RB6)|s/+= dA(n, j)/-= dA(n, j)/|RB6 sign error in db_h
+rnn/rnn.cpp|S* dw = dW_t.row(ids_[n])|s/dW_t.row(ids_\[n\])/dW_t.row(0)/|RB5 one-hot gradient into the wrong column
+rnn/rnn.cpp|(RB6)|s/db\[j\] += da\[j\]/db[j] -= da[j]/|RB6 sign error in db_h
 rnn/rnn.cpp|(RB7)|s/w.W_xh, 0, dX/w.W_hh, 0, dX/|RB7 wrong matrix for the layer below
 lstm/lstm.cpp|(LB1)|s/dout_b\[j\] + dh_b\[j\]/dout_b[j]/|LB1 forgets the gradient from step t+1
 lstm/lstm.cpp|(LB2)|s/dh \* tanh_c\[j\];/dh;/|LB2 drops tanh(c_t)
@@ -32,8 +32,8 @@ lstm/lstm.cpp|(LB10)|s/do_ \* o\[j\] \* (S(1) - o\[j\])/-do_ * o[j] * (S(1) - o[
 lstm/lstm.cpp|(LB11)|s/dc\[j\] \*= f\[j\];/dc[j] *= 1;/|LB11 cell gradient not gated by f
 lstm/lstm.cpp|matmul_packed<S>(s.dz, U|s/0, dh_next)/1, dh_next)/|LB12 accumulates dh_next instead of replacing it
 lstm/lstm.cpp|H_prev(k.h.data()|s/CMat<S> H_prev(k.h.data(),/CMat<S> H_prev(k.h.data() + B * H,/|LB13 uses h_t instead of h_{t-1}
-lstm/lstm.cpp|(LB14) one-hot|s/d.W(j, x)/d.W(j, 0)/|LB14 one-hot gradient into the wrong column
-lstm/lstm.cpp|(LB15)|s/+= dZ(n, j)/-= dZ(n, j)/|LB15 sign error in db
+lstm/lstm.cpp|S* dw = dW_t.row(ids_[n])|s/dW_t.row(ids_\[n\])/dW_t.row(0)/|LB14 one-hot gradient into the wrong column
+lstm/lstm.cpp|(LB15)|s/db\[j\] += dz\[j\]/db[j] -= dz[j]/|LB15 sign error in db
 lstm/lstm.cpp|(LB16)|s/w.W, 0, dX/w.U, 0, dX/|LB16 wrong matrix for the layer below
 core/softmax_head.h|(SB1)|s/dy\[v\] \*= inv_n/dy[v] *= 2 * inv_n/|SB1 wrong scale
 core/softmax_head.h|(SB3)|s/db_y\[v\] += dy\[v\]/db_y[v] -= dy[v]/|SB3 sign error in db_y
