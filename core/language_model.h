@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/batch.h"
+#include "core/dropout.h"
 #include "core/params.h"
 #include "core/rng.h"
 #include "core/softmax_head.h"
@@ -46,10 +47,12 @@ class LanguageModel {
     head_.init(params.data(), layout_, rng);
   }
 
-  // Dropout between layers for loss_and_grad (training); p = 0 turns it off. See
-  // core/dropout.h.
+  // Dropout for loss_and_grad (training): on the input of every layer above the first and on
+  // the top layer's output before the head; p = 0 turns it off. See core/dropout.h.
   void set_dropout(double p, Rng* rng) {
     net_.set_dropout(p, rng);
+    dropout_ = p;
+    rng_ = rng;
     B_ = T_ = 0;
   }
 
@@ -57,7 +60,7 @@ class LanguageModel {
   // state_in and writes the state after the last step to state_out (they may be one buffer).
   double loss(const Batch& batch, const S* state_in, S* state_out) {
     net_.set_training(false);
-    return forward(batch, state_in, state_out);
+    return forward(batch, state_in, state_out, false);
   }
 
   // The logits (S1) of the next character after every input, (N,V) with row t*B + b, for
@@ -68,6 +71,7 @@ class LanguageModel {
     check_ids(inputs, B * T);
     reserve(B, T);
     net_.set_training(false);
+    dropped_ = false;
     net_.forward(params.data(), layout_, inputs, B, T, state_in, state_out);
     head_.logits(params.data(), layout_, net_.output(), probs());
     return probs();
@@ -78,10 +82,10 @@ class LanguageModel {
   // backpropagation through time treats it as a constant for the next chunk.
   double loss_and_grad(const Batch& batch, const S* state_in, S* state_out, S* dstate_in) {
     net_.set_training(true);  // the only place dropout, when set, applies
-    const double L = forward(batch, state_in, state_out);
+    const double L = forward(batch, state_in, state_out, true);
     std::fill(grads.begin(), grads.end(), S(0));
-    head_.backward(params.data(), layout_, net_.output(), batch.targets, probs(), grads.data(),
-                   dtop());
+    head_.backward(params.data(), layout_, top(), batch.targets, probs(), grads.data(), dtop());
+    if (dropped_) dropout_backward<S>(mask(), dtop());  // (D2) through the output's mask
     net_.backward(params.data(), layout_, dtop(), grads.data(), dstate_in);
     return L;
   }
@@ -89,14 +93,20 @@ class LanguageModel {
   // (Data members are at the end, in construction order.)
 
  private:
-  double forward(const Batch& batch, const S* state_in, S* state_out) {
+  double forward(const Batch& batch, const S* state_in, S* state_out, bool training) {
     if (batch.B < 1 || batch.T < 1) throw std::invalid_argument("batch must have B >= 1, T >= 1");
     check_ids(batch.inputs, batch.B * batch.T);
     check_ids(batch.targets, batch.B * batch.T);
     reserve(batch.B, batch.T);
     net_.forward(params.data(), layout_, batch.inputs, batch.B, batch.T, state_in, state_out);
-    return head_.forward(params.data(), layout_, net_.output(), batch.targets, probs());
+    dropped_ = training && dropout_ > 0 && rng_ != nullptr;
+    if (dropped_)  // (D1) the head reads the top layer's output through a mask as well
+      dropout_forward<S>(net_.output(), dropout_, *rng_, mask(), dropped_top());
+    return head_.forward(params.data(), layout_, top(), batch.targets, probs());
   }
+
+  // What the head read in the last forward: the top layer's output, or after dropout.
+  CMat<S> top() { return dropped_ ? CMat<S>(dropped_top()) : net_.output(); }
 
   void check_ids(const int* ids, int n) const {
     for (int k = 0; k < n; ++k)
@@ -113,11 +123,16 @@ class LanguageModel {
     const int N = B * T;
     probs_.assign(static_cast<std::size_t>(N) * vocab(), S(0));
     dtop_.assign(static_cast<std::size_t>(N) * net_.output_size(), S(0));
+    const std::size_t dropout_size = dropout_ > 0 ? dtop_.size() : 0;
+    mask_.assign(dropout_size, S(0));
+    dropped_top_.assign(dropout_size, S(0));
     net_.reserve(B, T);
   }
 
   Mat<S> probs() { return Mat<S>(probs_.data(), B_ * T_, vocab()); }           // (N,V) p, then dy
   Mat<S> dtop() { return Mat<S>(dtop_.data(), B_ * T_, net_.output_size()); }  // (N,H) ∂L/∂h
+  Mat<S> mask() { return Mat<S>(mask_.data(), B_ * T_, net_.output_size()); }  // (N,H)
+  Mat<S> dropped_top() { return Mat<S>(dropped_top_.data(), B_ * T_, net_.output_size()); }
 
   Layout layout_;  // declared first: net_ and head_ register their tensors in it
   Net net_;
@@ -125,6 +140,11 @@ class LanguageModel {
   int B_ = 0, T_ = 0;
   std::vector<S> probs_;  // (N,V) probabilities, then dy
   std::vector<S> dtop_;   // (N,H) ∂L/∂h of the top layer
+  double dropout_ = 0;
+  Rng* rng_ = nullptr;
+  bool dropped_ = false;        // whether the last forward dropped the top layer's output
+  std::vector<S> mask_;         // (N,H) its dropout mask
+  std::vector<S> dropped_top_;  // (N,H) the top layer's output after dropout
 
  public:
   std::vector<S> params;  // every parameter, in layout order
