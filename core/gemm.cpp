@@ -122,32 +122,30 @@ void pack_B(const Operand<S>& B, int k0, int kc, int j0, int nc, S* out) {
   }
 }
 
-// C tile (Rows×nr_valid of it) += packed A panel · packed B panel, over kc steps.
+// C tile (mr×nr_valid of it) += packed A panel · packed B panel, over kc steps.
 //
 // Written as plain loops over one vector's worth of columns (W), so that GCC and Clang both
 // turn each innermost loop into one vector fused multiply-add and keep the whole tile in
 // registers; other spellings of the same arithmetic were measured 2-20 times slower with one
-// compiler or the other (docs/performance.md). Rows is MR, or fewer for the last rows of a
-// block, so that a block of, say, 16 rows costs three full tiles and a one-row tile rather
-// than four full ones.
-template <class S, int Rows>
-void micro_kernel(int kc, const S* __restrict a, const S* __restrict b, S* c, int ldc,
+// compiler or the other (docs/performance.md).
+template <class S>
+void micro_kernel(int kc, const S* __restrict a, const S* __restrict b, S* c, int ldc, int mr,
                   int nr_valid) {
   constexpr int nr = NR<S>, W = kVectorBytes / static_cast<int>(sizeof(S));
-  S acc[Rows][nr] = {};
+  S acc[MR][nr] = {};
   for (int k = 0; k < kc; ++k) {
     for (int v = 0; v < nr / W; ++v) {
       S bv[W];  // one vector of B
       for (int l = 0; l < W; ++l)
         bv[l] = b[k * nr + v * W + l];
-      for (int r = 0; r < Rows; ++r) {
+      for (int r = 0; r < MR; ++r) {
         const S av = a[k * MR + r];  // broadcast
         for (int l = 0; l < W; ++l)
           acc[r][v * W + l] += av * bv[l];  // fused multiply-add along the vector
       }
     }
   }
-  for (int r = 0; r < Rows; ++r) {
+  for (int r = 0; r < mr; ++r) {
     S* crow = c + static_cast<std::size_t>(r) * ldc;
     for (int j = 0; j < nr_valid; ++j)
       crow[j] += acc[r][j];
@@ -162,26 +160,8 @@ void macro_kernel(int mc, int nc, int kc, const S* a, const S* b, S* c, int ldc)
     const S* b_panel = b + static_cast<std::size_t>(jr) * kc;
     for (int ir = 0; ir < mc; ir += MR) {
       const S* a_panel = a + static_cast<std::size_t>(ir) * kc;
-      S* c_tile = c + static_cast<std::size_t>(ir) * ldc + jr;
-      const int width = std::min(nr, nc - jr);
-      static_assert(MR == 5, "one case per tile height below");
-      switch (std::min(MR, mc - ir)) {
-        case 5:
-          micro_kernel<S, 5>(kc, a_panel, b_panel, c_tile, ldc, width);
-          break;
-        case 4:
-          micro_kernel<S, 4>(kc, a_panel, b_panel, c_tile, ldc, width);
-          break;
-        case 3:
-          micro_kernel<S, 3>(kc, a_panel, b_panel, c_tile, ldc, width);
-          break;
-        case 2:
-          micro_kernel<S, 2>(kc, a_panel, b_panel, c_tile, ldc, width);
-          break;
-        default:
-          micro_kernel<S, 1>(kc, a_panel, b_panel, c_tile, ldc, width);
-          break;
-      }
+      micro_kernel(kc, a_panel, b_panel, c + static_cast<std::size_t>(ir) * ldc + jr, ldc,
+                   std::min(MR, mc - ir), std::min(nr, nc - jr));
     }
   }
 }
