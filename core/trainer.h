@@ -39,16 +39,16 @@ namespace charnn {
 struct TrainSettings {
   std::string file;
   int hidden = 256;
-  int layers = 1;
+  int layers = 2;
   int seq_len = 100;
   int batch = 32;
   int steps = 0;        // total optimizer steps; 0: no limit
   int epochs = 0;       // total passes over the training text; 0: no limit
-  double minutes = 15;  // wall-clock budget of this run; 0: no limit
+  double minutes = 10;  // wall-clock budget of this run; 0: no limit
   double lr = 4e-3;
   std::string optimizer = "adam";
   double clip = 5;
-  double dropout = 0;
+  double dropout = 0.2;
   double reset = 0.2;        // probability that a stream starts a chunk from a zero state
   double lr_decay = 0.97;    // multiply the learning rate by this ...
   int lr_decay_every = 100;  // ... every this many steps (0: never)
