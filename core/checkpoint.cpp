@@ -17,6 +17,8 @@
 #include <set>
 #include <sstream>
 
+#include "core/text.h"
+
 namespace charnn {
 
 static_assert(std::numeric_limits<float>::is_iec559 && sizeof(float) == 4,
@@ -394,32 +396,10 @@ void save_checkpoint(const std::string& path, const Checkpoint& ck) {
   w.u64_at(kLengthAt, payload_size);
   w.u32(crc32(bytes.data() + kHeaderBytes, payload_size));
 
-  // Write the temporary file and check every step: a full disk may only show at the flush or
-  // even the close, when the buffered bytes finally reach the file system.
-  const std::string tmp = path + ".tmp";
-  errno = 0;
-  std::FILE* file = std::fopen(tmp.c_str(), "wb");
-  if (!file) throw error(reason(errno));  // nothing was created, nothing to clean up
-  int err = 0;
-  errno = 0;
-  if (std::fwrite(bytes.data(), 1, bytes.size(), file) != bytes.size()) err = errno ? errno : EIO;
-  errno = 0;
-  if (std::fflush(file) != 0 && err == 0) err = errno ? errno : EIO;
-  errno = 0;
-  if (std::fclose(file) != 0 && err == 0) err = errno ? errno : EIO;
-  if (err != 0) {
-    std::remove(tmp.c_str());
-    throw error(reason(err));
-  }
-
-  // Renaming within one folder replaces the old file in one step: a reader (or a crash) sees
-  // either the old checkpoint or the new one.
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::remove(tmp.c_str());
-    throw error(ec.message());
-  }
+  // Through a temporary file renamed over the old one: a reader (or a crash) sees either the
+  // old checkpoint or the new one.
+  const std::string failure = write_file_atomically(path, bytes.data(), bytes.size());
+  if (!failure.empty()) throw error(failure);
 }
 
 Checkpoint load_checkpoint(const std::string& path) {

@@ -7,15 +7,14 @@
 #include "core/plot.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <initializer_list>
 #include <limits>
 #include <stdexcept>
-#include <system_error>
 #include <utility>
+
+#include "core/text.h"
 
 namespace charnn {
 
@@ -240,10 +239,6 @@ double length_inside(Point a, Point b, double x0, double y0, double x1, double y
   return t1 > t0 ? (t1 - t0) * std::hypot(dx, dy) : 0;
 }
 
-std::string reason(int err) {
-  return err != 0 ? std::generic_category().message(err) : "unknown error";
-}
-
 }  // namespace
 
 std::string render_svg(const PlotOptions& options, const std::vector<Series>& series) {
@@ -443,29 +438,8 @@ void write_svg(const std::string& path, const PlotOptions& options,
   auto error = [&](const std::string& why) {
     return std::runtime_error(path + ": cannot write the plot: " + why);
   };
-  // Every step is checked: a full disk may only show at the flush or the close.
-  const std::string tmp = path + ".tmp";
-  errno = 0;
-  std::FILE* file = std::fopen(tmp.c_str(), "wb");
-  if (!file) throw error(reason(errno));
-  int err = 0;
-  errno = 0;
-  if (std::fwrite(svg.data(), 1, svg.size(), file) != svg.size()) err = errno ? errno : EIO;
-  errno = 0;
-  if (std::fflush(file) != 0 && err == 0) err = errno ? errno : EIO;
-  errno = 0;
-  if (std::fclose(file) != 0 && err == 0) err = errno ? errno : EIO;
-  if (err != 0) {
-    std::remove(tmp.c_str());
-    throw error(reason(err));
-  }
-  // std::filesystem::rename, unlike std::rename on Windows, replaces an existing file.
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::remove(tmp.c_str());
-    throw error(ec.message());
-  }
+  const std::string failure = write_file_atomically(path, svg.data(), svg.size());
+  if (!failure.empty()) throw error(failure);
 }
 
 }  // namespace charnn

@@ -90,6 +90,35 @@ std::string read_file(const std::string& path) {
   return data;
 }
 
+std::string write_file_atomically(const std::string& path, const void* data, std::size_t size) {
+  auto reason = [](int err) {
+    return err != 0 ? std::string(std::strerror(err)) : "unknown error";
+  };
+  const std::string tmp = path + ".tmp";
+  errno = 0;
+  std::FILE* file = std::fopen(tmp.c_str(), "wb");
+  if (!file) return reason(errno);  // nothing was created, nothing to clean up
+  int err = 0;
+  errno = 0;
+  if (std::fwrite(data, 1, size, file) != size) err = errno ? errno : EIO;
+  errno = 0;
+  if (std::fflush(file) != 0 && err == 0) err = errno ? errno : EIO;
+  errno = 0;
+  if (std::fclose(file) != 0 && err == 0) err = errno ? errno : EIO;
+  if (err != 0) {
+    std::remove(tmp.c_str());
+    return reason(err);
+  }
+  // std::filesystem::rename replaces an existing file (std::rename does not on Windows).
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::remove(tmp.c_str());
+    return ec.message();
+  }
+  return "";
+}
+
 std::u32string decode_utf8(const std::string& bytes, const std::string& source) {
   const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
   const std::size_t n = bytes.size();
