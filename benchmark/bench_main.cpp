@@ -28,6 +28,7 @@
 #include "core/language_model.h"
 #include "core/optimizer.h"
 #include "core/parallel.h"
+#include "core/progress.h"
 #include "core/rng.h"
 #include "core/text.h"
 #include "core/vector_width.h"
@@ -138,7 +139,9 @@ double measure_peak(int threads) {
       const long n = 20'000'000;
       const auto t0 = Clock::now();
       const double flops = fma_loop(n, sink);
-      gflops[p] = flops / seconds_since(t0) / 1e9 + sink[2] * 0;
+      gflops[p] = flops / seconds_since(t0) / 1e9;
+      volatile float keep = sink[2];  // the result is used, so the loop cannot be removed
+      (void)keep;
     });
     double total = 0;
     for (double g : gflops)
@@ -199,28 +202,31 @@ TrainResult time_training(const Config& c, const Corpus& corpus, int warmup, dou
 // 3. The products of one training step
 // ---------------------------------------------------------------------------------------------
 
+// How a product is called in training. The recurrent ones run once per time step, rows
+// split over the threads, with the weights packed once (Uᵀ forward, U backward).
+enum class Form { RecurrentABt, RecurrentAB, ABt, AB, AtB };
+
 struct Product {
   std::string what;
   int M, N, K;
-  int count;          // how many times a training step computes it
-  bool recurrent;     // once per time step, rows split over threads, weights packed once
-  bool transposed_B;  // recurrent forward multiplies by Uᵀ, backward by U
+  int count;  // how many times a training step computes it
+  Form form;
 };
 
 std::vector<Product> products(const Config& c, int V) {
   const int G = gates(c), H = c.hidden, N = c.batch * c.seq_len;
   std::vector<Product> p;
-  p.push_back({"recurrent forward  h U^T", c.batch, G * H, H, c.layers, true, true});
-  p.push_back({"recurrent backward dz U", c.batch, H, G * H, c.layers, true, false});
-  p.push_back({"weight gradient    dZ^T H", G * H, H, N, c.layers, false, false});
+  p.push_back({"recurrent forward  h U^T", c.batch, G * H, H, c.layers, Form::RecurrentABt});
+  p.push_back({"recurrent backward dz U", c.batch, H, G * H, c.layers, Form::RecurrentAB});
+  p.push_back({"weight gradient    dZ^T H", G * H, H, N, c.layers, Form::AtB});
   if (c.layers > 1) {
-    p.push_back({"input forward      X W^T", N, G * H, H, c.layers - 1, false, true});
-    p.push_back({"input backward     dZ W", N, H, G * H, c.layers - 1, false, false});
-    p.push_back({"input gradient     dZ^T X", G * H, H, N, c.layers - 1, false, false});
+    p.push_back({"input forward      X W^T", N, G * H, H, c.layers - 1, Form::ABt});
+    p.push_back({"input backward     dZ W", N, H, G * H, c.layers - 1, Form::AB});
+    p.push_back({"input gradient     dZ^T X", G * H, H, N, c.layers - 1, Form::AtB});
   }
-  p.push_back({"head forward       H W^T", N, V, H, 1, false, true});
-  p.push_back({"head backward      dY W", N, H, V, 1, false, false});
-  p.push_back({"head gradient      dY^T H", V, H, N, 1, false, false});
+  p.push_back({"head forward       H W^T", N, V, H, 1, Form::ABt});
+  p.push_back({"head backward      dY W", N, H, V, 1, Form::AB});
+  p.push_back({"head gradient      dY^T H", V, H, N, 1, Form::AtB});
   return p;
 }
 
@@ -237,11 +243,13 @@ double time_product(const Product& p, int T, double seconds) {
   std::function<void()> run;
   std::vector<float> A, B;
   PackedMatrix<float> packed;
-  if (p.recurrent) {  // T products of (B,K)·(K,N), each thread on its block of rows
+  const bool recurrent = p.form == Form::RecurrentABt || p.form == Form::RecurrentAB;
+  if (recurrent) {  // T products of (B,K)·(K,N), each thread on its block of rows
     A = random(static_cast<std::size_t>(p.M) * p.K);
     B = random(static_cast<std::size_t>(p.K) * p.N);
-    packed.pack(p.transposed_B ? CMat<float>(B.data(), p.N, p.K) : CMat<float>(B.data(), p.K, p.N),
-                p.transposed_B);
+    const bool transposed = p.form == Form::RecurrentABt;
+    packed.pack(transposed ? CMat<float>(B.data(), p.N, p.K) : CMat<float>(B.data(), p.K, p.N),
+                transposed);
     run = [&] {
       for_row_blocks(p.M, 4, [&](int b0, int n) {
         for (int t = 0; t < T; ++t)
@@ -249,14 +257,14 @@ double time_product(const Product& p, int T, double seconds) {
                                Mat<float>(C.data(), p.M, p.N).rows_view(b0, n));
       });
     };
-  } else if (p.what.find("^T H") != std::string::npos || p.what.find("^T X") != std::string::npos) {
+  } else if (p.form == Form::AtB) {
     A = random(static_cast<std::size_t>(p.K) * p.M);  // dZ: (K,M), used transposed
     B = random(static_cast<std::size_t>(p.K) * p.N);
     run = [&] {
       matmul_AtB<float>(CMat<float>(A.data(), p.K, p.M), CMat<float>(B.data(), p.K, p.N), 1.0f,
                         Mat<float>(C.data(), p.M, p.N));
     };
-  } else if (p.transposed_B) {
+  } else if (p.form == Form::ABt) {
     A = random(static_cast<std::size_t>(p.M) * p.K);
     B = random(static_cast<std::size_t>(p.N) * p.K);
     run = [&] {
@@ -280,12 +288,6 @@ double time_product(const Product& p, int T, double seconds) {
     best = std::min(best, seconds_since(t0));
   }
   return best;
-}
-
-std::string fixed(double v, int digits) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
 }
 
 std::string pad(const std::string& s, std::size_t width) {
@@ -338,10 +340,10 @@ int run(int argc, char** argv) {
   if (do_peak) {
     const double one = measure_peak(1);
     peak = threads == 1 ? one : measure_peak(threads);
-    std::cout << "peak: " << fixed(one, 1) << " GFLOP/s fp32 on 1 thread, " << fixed(peak, 1)
-              << " on " << threads << " (fused multiply-add loop)\n";
-    std::cout << "PEAK threads=" << threads << " gflops_1thread=" << fixed(one, 1)
-              << " gflops=" << fixed(peak, 1) << "\n\n";
+    std::cout << "peak: " << format_fixed(one, 1) << " GFLOP/s fp32 on 1 thread, "
+              << format_fixed(peak, 1) << " on " << threads << " (fused multiply-add loop)\n";
+    std::cout << "PEAK threads=" << threads << " gflops_1thread=" << format_fixed(one, 1)
+              << " gflops=" << format_fixed(peak, 1) << "\n\n";
   }
   set_thread_count(threads);
 
@@ -360,18 +362,19 @@ int run(int argc, char** argv) {
                                 ? time_training<Lstm<float>>(c, corpus, warmup, seconds)
                                 : time_training<Rnn<float>>(c, corpus, warmup, seconds);
       std::cout << pad(c.name, 12) << lpad(std::to_string(c.seq_len), 5)
-                << lpad(std::to_string(c.batch), 4) << lpad(fixed(r.chars_per_s, 0), 10)
-                << lpad(fixed(r.ms_per_step, 2), 9) << lpad(fixed(r.gflops, 1), 9)
-                << lpad(peak > 0 ? fixed(100 * r.gflops / peak, 1) : "-", 8)
-                << lpad(r.peak_mib > 0 ? fixed(r.peak_mib, 0) : "n/a", 10)
+                << lpad(std::to_string(c.batch), 4) << lpad(format_fixed(r.chars_per_s, 0), 10)
+                << lpad(format_fixed(r.ms_per_step, 2), 9) << lpad(format_fixed(r.gflops, 1), 9)
+                << lpad(peak > 0 ? format_fixed(100 * r.gflops / peak, 1) : "-", 8)
+                << lpad(r.peak_mib > 0 ? format_fixed(r.peak_mib, 0) : "n/a", 10)
                 << lpad(std::to_string(r.steps), 7) << "\n";
       std::cout << "RESULT impl=charnn model=" << c.model << " H=" << c.hidden << " L=" << c.layers
                 << " T=" << c.seq_len << " B=" << c.batch << " threads=" << threads
-                << " chars_per_s=" << fixed(r.chars_per_s, 0)
-                << " ms_per_step=" << fixed(r.ms_per_step, 3) << " gflops=" << fixed(r.gflops, 2)
-                << " peer_formula_gflops=" << fixed(r.peer_gflops, 2)
-                << " peak_fraction=" << (peak > 0 ? fixed(r.gflops / peak, 3) : "nan")
-                << " peak_mib=" << fixed(r.peak_mib, 1) << " steps=" << r.steps << "\n";
+                << " chars_per_s=" << format_fixed(r.chars_per_s, 0)
+                << " ms_per_step=" << format_fixed(r.ms_per_step, 3)
+                << " gflops=" << format_fixed(r.gflops, 2)
+                << " peer_formula_gflops=" << format_fixed(r.peer_gflops, 2)
+                << " peak_fraction=" << (peak > 0 ? format_fixed(r.gflops / peak, 3) : "nan")
+                << " peak_mib=" << format_fixed(r.peak_mib, 1) << " steps=" << r.steps << "\n";
     }
     std::cout << "\n";
   }
@@ -384,31 +387,33 @@ int run(int argc, char** argv) {
       double total_flops = 0, total_seconds = 0;
       for (const Product& p : products(c, V)) {
         const double s = time_product(p, c.seq_len, std::min(seconds, 1.0) / 4);
-        const int times = p.recurrent ? c.seq_len : 1;
+        const bool recurrent = p.form == Form::RecurrentABt || p.form == Form::RecurrentAB;
+        const int times = recurrent ? c.seq_len : 1;
         const double flops = 2.0 * p.M * p.N * p.K * times;
         total_flops += flops * p.count;
         total_seconds += s * p.count;
         const double g = flops / s / 1e9;
         std::cout << "  " << pad(p.what, 27)
                   << pad(std::to_string(p.M) + "x" + std::to_string(p.N) + "x" +
-                             std::to_string(p.K) +
-                             (p.recurrent ? " x" + std::to_string(times) : ""),
+                             std::to_string(p.K) + (recurrent ? " x" + std::to_string(times) : ""),
                          20)
-                  << lpad(fixed(g, 1), 7) << " GFLOP/s" << lpad(fixed(100 * g / peak, 1), 6)
-                  << "% of peak\n";
+                  << lpad(format_fixed(g, 1), 7) << " GFLOP/s"
+                  << lpad(format_fixed(100 * g / peak, 1), 6) << "% of peak\n";
         std::string what = p.what.substr(0, p.what.find("  "));
         std::replace(what.begin(), what.end(), ' ', '_');
         std::cout << "GEMM config=" << c.name << " product=" << what << " M=" << p.M << " N=" << p.N
                   << " K=" << p.K << " repeats=" << times << " threads=" << threads
-                  << " gflops=" << fixed(g, 2) << " peak_fraction=" << fixed(g / peak, 3) << "\n";
+                  << " gflops=" << format_fixed(g, 2)
+                  << " peak_fraction=" << format_fixed(g / peak, 3) << "\n";
       }
       const double g = total_flops / total_seconds / 1e9;
-      std::cout << "  " << pad("all products of a step", 47) << lpad(fixed(g, 1), 7) << " GFLOP/s"
-                << lpad(fixed(100 * g / peak, 1), 6) << "% of peak; "
-                << fixed(total_seconds * 1e3, 2) << " ms of the step\n";
+      std::cout << "  " << pad("all products of a step", 47) << lpad(format_fixed(g, 1), 7)
+                << " GFLOP/s" << lpad(format_fixed(100 * g / peak, 1), 6) << "% of peak; "
+                << format_fixed(total_seconds * 1e3, 2) << " ms of the step\n";
       std::cout << "GEMM config=" << c.name << " product=all threads=" << threads
-                << " gflops=" << fixed(g, 2) << " peak_fraction=" << fixed(g / peak, 3)
-                << " ms=" << fixed(total_seconds * 1e3, 3) << "\n";
+                << " gflops=" << format_fixed(g, 2)
+                << " peak_fraction=" << format_fixed(g / peak, 3)
+                << " ms=" << format_fixed(total_seconds * 1e3, 3) << "\n";
     }
   }
   return 0;

@@ -78,4 +78,10 @@ void StatusLine::print(const std::string& line) {
   std::fflush(stdout);
 }
 
+std::string format_fixed(double value, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, value);
+  return buf;
+}
+
 }  // namespace charnn

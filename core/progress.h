@@ -16,6 +16,9 @@ std::string format_duration(double seconds);
 // 1234567 -> "1,234,567".
 std::string format_count(double value);
 
+// (1.23456, 2) -> "1.23": fixed-point with `digits` decimals.
+std::string format_fixed(double value, int digits);
+
 // Writes `line` over the current terminal line (carriage return, text, padding that erases
 // what a longer previous line left).
 class StatusLine {

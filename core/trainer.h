@@ -75,12 +75,6 @@ inline void on_stop_signal(int sig) {
   std::signal(sig, SIG_DFL);  // a second Ctrl-C ends the program at once
 }
 
-inline std::string fixed(double v, int digits) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
-}
-
 // "lstm.ckpt" -> "lstm.best.ckpt"; "run/model" -> "run/model.best".
 inline std::string best_path(const std::string& path) {
   const std::size_t slash = path.find_last_of('/');
@@ -341,8 +335,8 @@ class Trainer {
         if (best) best_val = last_val;
         save(model, opt, rng, state, step, chunk, lr, best_val, last_val,
              elapsed_before + seconds(), corpus.vocab, best);
-        say("step " + std::to_string(step) + ": validation loss " + detail::fixed(last_val, 4) +
-            " nats/char (" + detail::fixed(last_val / std::log(2.0), 3) + " bits/char)" +
+        say("step " + std::to_string(step) + ": validation loss " + format_fixed(last_val, 4) +
+            " nats/char (" + format_fixed(last_val / std::log(2.0), 3) + " bits/char)" +
             (best ? ", the best so far: saved" : ", saved") + " " + s_.checkpoint);
         log_line(log, step, elapsed_before + seconds(), smooth, last_val, lr, chars_per_s);
       }
@@ -361,11 +355,11 @@ class Trainer {
     }
     const double chars_per_s = steps_this_run ? steps_this_run * chars_per_step / train_seconds : 0;
     status_.print("done (" + why + "): " + std::to_string(step) + " steps (" +
-                  detail::fixed(static_cast<double>(step) / cpe, 2) + " epochs) in " +
+                  format_fixed(static_cast<double>(step) / cpe, 2) + " epochs) in " +
                   format_duration(elapsed_before + seconds()) + ", train loss " +
-                  detail::fixed(smooth, 3) + ", val loss " + detail::fixed(last_val, 4) +
-                  " nats/char (" + detail::fixed(last_val / std::log(2.0), 3) +
-                  " bits/char), best val " + detail::fixed(best_val, 4) + ", " +
+                  format_fixed(smooth, 3) + ", val loss " + format_fixed(last_val, 4) +
+                  " nats/char (" + format_fixed(last_val / std::log(2.0), 3) +
+                  " bits/char), best val " + format_fixed(best_val, 4) + ", " +
                   format_count(chars_per_s) + " chars/s; saved " + s_.checkpoint);
     return 0;
   }
@@ -406,9 +400,9 @@ class Trainer {
                             double val, double chars_per_s, double secs) const {
     std::string line = "step " + std::to_string(step);
     if (s_.steps > 0) line += "/" + std::to_string(s_.steps);
-    line += " | epoch " + detail::fixed(static_cast<double>(chunk) / cpe, 2) + " | loss " +
-            detail::fixed(smooth, 3) + " | val " +
-            (std::isnan(val) ? std::string("-") : detail::fixed(val, 3)) + " | " +
+    line += " | epoch " + format_fixed(static_cast<double>(chunk) / cpe, 2) + " | loss " +
+            format_fixed(smooth, 3) + " | val " +
+            (std::isnan(val) ? std::string("-") : format_fixed(val, 3)) + " | " +
             format_count(chars_per_s) + " chars/s";
     double eta = -1;
     if (s_.minutes > 0) eta = s_.minutes * 60 - secs;
@@ -445,8 +439,8 @@ class Trainer {
   void log_line(std::ofstream& log, std::int64_t step, double secs, double train, double val,
                 double lr, double chars_per_s) const {
     if (!log.is_open()) return;
-    log << step << "," << detail::fixed(secs, 2) << "," << detail::fixed(train, 5) << ","
-        << detail::fixed(val, 5) << "," << lr << "," << detail::fixed(chars_per_s, 0) << "\n";
+    log << step << "," << format_fixed(secs, 2) << "," << format_fixed(train, 5) << ","
+        << format_fixed(val, 5) << "," << lr << "," << format_fixed(chars_per_s, 0) << "\n";
     log.flush();
   }
 
