@@ -1,7 +1,8 @@
 # Builds the programs at the repository root; `make test` builds and runs the tests.
 #
-#   make              the programs (./train_lstm, ./train_rnn, ./sample, ./evaluate,
-#                     ./gradcheck, ./bench) and shakespeare.txt (from $DATA_MIRROR, else downloaded)
+#   make              the programs (./train_lstm, ./train_rnn, ./sample, ./evaluate, ./compare,
+#                     ./gradcheck, ./bench) and shakespeare.txt (from $DATA_MIRROR, else
+#                     downloaded)
 #   make data         also sonnets.txt and haikus.txt
 #   make test         builds and runs the Catch2 tests
 #   make mutation-test  breaks backward lines one at a time and checks ./gradcheck notices
@@ -20,7 +21,9 @@ WARNINGS := -Wall -Wextra -Wpedantic
 ifeq ($(WERROR),1)
 WARNINGS += -Werror
 endif
-CPPFLAGS += -I.
+# Quote includes ("core/gemm.h") are found from the repository root. Only those: -I. would let
+# a standard header's #include <compare> find the ./compare program built here.
+CPPFLAGS += -iquote .
 LDLIBS += -pthread
 BUILD := build/make
 
@@ -30,7 +33,7 @@ COMPILE = $(CXX) $(STD) $(CPPFLAGS) $(CXXFLAGS) $(WARNINGS) -MMD -MP
 LIB_SRC := $(filter-out %_main.cpp,$(wildcard core/*.cpp rnn/*.cpp lstm/*.cpp \
              gradient_check/*.cpp samples/*.cpp))
 LIB_OBJ := $(LIB_SRC:%.cpp=$(BUILD)/%.o)
-PROGRAMS := gradcheck train_rnn train_lstm sample evaluate bench
+PROGRAMS := gradcheck train_rnn train_lstm sample evaluate compare bench
 TEST_SRC := $(wildcard tests/test_*.cpp)
 TEST_OBJ := $(TEST_SRC:%.cpp=$(BUILD)/%.o) $(BUILD)/tests/main.o
 FORMATTED := $(wildcard core/*.h core/*.cpp rnn/*.h rnn/*.cpp lstm/*.h lstm/*.cpp \
@@ -66,6 +69,9 @@ sample: $(BUILD)/samples/sample_main.o $(LIB_OBJ)
 	$(CXX) $(STD) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
 evaluate: $(BUILD)/samples/evaluate_main.o $(LIB_OBJ)
+	$(CXX) $(STD) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
+
+compare: $(BUILD)/samples/compare_main.o $(LIB_OBJ)
 	$(CXX) $(STD) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
 bench: $(BUILD)/benchmark/bench_main.o $(LIB_OBJ)

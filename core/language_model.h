@@ -9,6 +9,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -88,6 +89,28 @@ class LanguageModel {
     if (dropped_) dropout_backward<S>(mask(), dtop());  // (D2) through the output's mask
     net_.backward(params.data(), layout_, dtop(), grads.data(), dstate_in);
     return L;
+  }
+
+  // The loss of the last step alone, L_T = -(1/B) Σ_b log p_T[target] (nats), and its gradient:
+  // grads is overwritten with ∂L_T/∂params and, when dstate_in is not null, it receives
+  // ∂L_T/∂state_in. The earlier targets are read but carry no loss. No dropout. ./compare uses
+  // it for the memory task, where only the last character can be predicted, and to measure how
+  // far the error signal of one prediction travels back in time (docs/rnn-vs-lstm.md).
+  double last_step_loss_and_grad(const Batch& batch, const S* state_in, S* state_out,
+                                 S* dstate_in) {
+    net_.set_training(false);
+    forward(batch, state_in, state_out, false);
+    const int B = batch.B, last = (batch.T - 1) * batch.B;
+    Mat<S> p_last = probs().rows_view(last, B);
+    double L = 0;
+    for (int b = 0; b < B; ++b)
+      L -= std::log(std::max(static_cast<double>(p_last(b, batch.targets[last + b])), 1e-300));
+    std::fill(grads.begin(), grads.end(), S(0));
+    fill(dtop().rows_view(0, last), S(0));  // the earlier steps carry no loss
+    head_.backward(params.data(), layout_, net_.output().rows_view(last, B), batch.targets + last,
+                   p_last, grads.data(), dtop().rows_view(last, B));
+    net_.backward(params.data(), layout_, dtop(), grads.data(), dstate_in);
+    return L / B;
   }
 
   // (Data members are at the end, in construction order.)

@@ -432,14 +432,46 @@ std::string render_svg(const PlotOptions& options, const std::vector<Series>& se
   return svg;
 }
 
+std::string render_svg(const std::vector<Panel>& panels) {
+  // Each panel is a complete <svg> of its own; nested inside the figure's <svg> with a y
+  // offset, it keeps its coordinates. Its XML declaration line is dropped.
+  double width = 240, height = 0;
+  std::string body;
+  for (const Panel& panel : panels) {
+    const double w = std::max(panel.options.width, 240), h = std::max(panel.options.height, 160);
+    std::string svg = render_svg(panel.options, panel.series);
+    svg = svg.substr(svg.find("<svg"));
+    svg.insert(4, " x=\"0\" y=\"" + px(height) + "\"");
+    body += svg;
+    width = std::max(width, w);
+    height += h;
+  }
+  height = std::max(height, 160.0);
+  std::string svg = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  svg += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + px(width) + "\" height=\"" +
+         px(height) + "\" viewBox=\"0 0 " + px(width) + " " + px(height) + "\">\n";
+  svg += "<rect x=\"0\" y=\"0\" width=\"" + px(width) + "\" height=\"" + px(height) +
+         "\" fill=\"white\"/>\n";
+  svg += body + "</svg>\n";
+  return svg;
+}
+
+namespace {
+
+void write_document(const std::string& path, const std::string& svg) {
+  const std::string failure = write_file_atomically(path, svg.data(), svg.size());
+  if (!failure.empty()) throw std::runtime_error(path + ": cannot write the plot: " + failure);
+}
+
+}  // namespace
+
 void write_svg(const std::string& path, const PlotOptions& options,
                const std::vector<Series>& series) {
-  const std::string svg = render_svg(options, series);
-  auto error = [&](const std::string& why) {
-    return std::runtime_error(path + ": cannot write the plot: " + why);
-  };
-  const std::string failure = write_file_atomically(path, svg.data(), svg.size());
-  if (!failure.empty()) throw error(failure);
+  write_document(path, render_svg(options, series));
+}
+
+void write_svg(const std::string& path, const std::vector<Panel>& panels) {
+  write_document(path, render_svg(panels));
 }
 
 }  // namespace charnn

@@ -43,4 +43,18 @@ std::string render_svg(const PlotOptions& options, const std::vector<Series>& se
 void write_svg(const std::string& path, const PlotOptions& options,
                const std::vector<Series>& series);
 
+// One plot of a figure that stacks several, top to bottom (loss against steps above loss
+// against seconds, say).
+struct Panel {
+  PlotOptions options;
+  std::vector<Series> series;
+};
+
+// One SVG document holding every panel, each exactly as render_svg draws it alone, one below
+// the other; the figure is as wide as the widest panel. Throws like render_svg.
+std::string render_svg(const std::vector<Panel>& panels);
+
+// Writes that document to `path` as write_svg does.
+void write_svg(const std::string& path, const std::vector<Panel>& panels);
+
 }  // namespace charnn

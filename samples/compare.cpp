@@ -1,0 +1,726 @@
+#include "samples/compare.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+#include <stdexcept>
+
+#include "core/data.h"
+#include "core/optimizer.h"
+#include "core/parallel.h"
+#include "core/plot.h"
+#include "core/progress.h"
+#include "core/text.h"
+#include "lstm/lstm.h"
+#include "rnn/rnn.h"
+#include "samples/generate.h"
+#include "samples/memory_task.h"
+
+namespace charnn {
+
+std::int64_t rnn_parameter_count(int V, int hidden, int layers) {
+  const std::int64_t H = hidden;
+  std::int64_t n = static_cast<std::int64_t>(V) * (H + 1);  // head: W_hy (V,H), b_y (1,V)
+  for (int l = 0; l < layers; ++l)
+    n += H * ((l == 0 ? V : H) + H + 1);  // W_xh (H,in), W_hh (H,H), b_h (1,H)
+  return n;
+}
+
+std::int64_t lstm_parameter_count(int V, int hidden, int layers) {
+  const std::int64_t H = hidden;
+  std::int64_t n = static_cast<std::int64_t>(V) * (H + 1);
+  for (int l = 0; l < layers; ++l)
+    n += 4 * H * ((l == 0 ? V : H) + H + 1);  // four gates, each W (H,in), U (H,H), b (1,H)
+  return n;
+}
+
+int rnn_hidden_matching_lstm(int V, int lstm_hidden, int layers) {
+  const std::int64_t target = lstm_parameter_count(V, lstm_hidden, layers);
+  int best = 1;
+  for (int H = 1; H <= 4 * lstm_hidden + 8; ++H)
+    if (std::llabs(rnn_parameter_count(V, H, layers) - target) <
+        std::llabs(rnn_parameter_count(V, best, layers) - target))
+      best = H;
+  return best;
+}
+
+double unigram_entropy(const std::vector<int>& ids, int V) {
+  std::vector<double> count(static_cast<std::size_t>(V), 0.0);
+  for (int id : ids)
+    count[static_cast<std::size_t>(id)] += 1;
+  double h = 0;
+  for (double c : count)
+    if (c > 0) h -= c / ids.size() * std::log(c / ids.size());
+  return h;
+}
+
+template <class Model>
+std::vector<double> gradient_flow(Model& model, const std::vector<int>& text, int K, int B) {
+  using S = typename Model::S;
+  constexpr int W = 50;  // warm-up characters before the first state measured
+  const std::int64_t n = static_cast<std::int64_t>(text.size());
+  if (K < 1 || B < 1 || n < K + W + 2 + B)
+    throw std::invalid_argument("gradient_flow: the text is too short");
+  const int steps = W + K;  // inputs x_0 .. x_{W+K-1}; the loss is the one after x_{W+K-1}
+  std::vector<int> x(static_cast<std::size_t>(steps) * B), y(x.size());
+  for (int b = 0; b < B; ++b) {
+    const std::int64_t start = b * (n - 1 - steps) / B;
+    for (int i = 0; i < steps; ++i) {
+      x[static_cast<std::size_t>(i) * B + b] = text[static_cast<std::size_t>(start + i)];
+      y[static_cast<std::size_t>(i) * B + b] = text[static_cast<std::size_t>(start + i + 1)];
+    }
+  }
+  // states[k]: the state after reading x_{last-k}, i.e. h_{t-k} with t = last.
+  const int last = steps - 1;
+  const Layout layout = model.state_layout(B);
+  std::vector<S> state(layout.size(), S(0)), scratch(layout.size()), dstate(layout.size());
+  std::vector<std::vector<S>> states(static_cast<std::size_t>(K) + 1);
+  model.logits(x.data(), B, W - 1, state.data(), state.data());
+  for (int i = W - 1; i < last; ++i) {
+    model.logits(&x[static_cast<std::size_t>(i) * B], B, 1, state.data(), state.data());
+    states[static_cast<std::size_t>(last - i)] = state;
+  }
+  std::vector<double> flow(static_cast<std::size_t>(K), 0.0);
+  for (int k = 1; k <= K; ++k) {
+    // Steps last-k+1 .. last from h_{last-k}: ∂L_last/∂state_in is ∂L_t/∂h_{t-k}.
+    const std::size_t first = static_cast<std::size_t>(last - k + 1) * B;
+    const Batch batch{B, k, &x[first], &y[first]};
+    model.last_step_loss_and_grad(batch, states[static_cast<std::size_t>(k)].data(), scratch.data(),
+                                  dstate.data());
+    std::vector<double> squares(static_cast<std::size_t>(B), 0.0);
+    for (int tensor = 0; tensor < static_cast<int>(layout.tensors().size()); ++tensor) {
+      const std::string& name = layout[tensor].name;
+      if (name.size() < 3 || name.compare(name.size() - 3, 3, ".h0") != 0) continue;
+      Mat<S> d = layout.view(dstate.data(), tensor);
+      for (int b = 0; b < B; ++b)
+        for (int j = 0; j < d.cols; ++j)
+          squares[static_cast<std::size_t>(b)] += static_cast<double>(d(b, j)) * d(b, j);
+    }
+    double mean = 0;
+    for (double s : squares)
+      mean += std::sqrt(s) * B;  // the loss is the mean over B streams: undo the 1/B
+    flow[static_cast<std::size_t>(k) - 1] = mean / B;
+  }
+  return flow;
+}
+
+template std::vector<double> gradient_flow(LanguageModel<Rnn<float>>&, const std::vector<int>&, int,
+                                           int);
+template std::vector<double> gradient_flow(LanguageModel<Lstm<float>>&, const std::vector<int>&,
+                                           int, int);
+template std::vector<double> gradient_flow(LanguageModel<Rnn<double>>&, const std::vector<int>&,
+                                           int, int);
+template std::vector<double> gradient_flow(LanguageModel<Lstm<double>>&, const std::vector<int>&,
+                                           int, int);
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+double since(clock_type::time_point t0) {
+  return std::chrono::duration<double>(clock_type::now() - t0).count();
+}
+
+const double kTemperatures[] = {0.5, 0.8, 1.0};
+constexpr int kTemperatureCount = 3;
+const char* const kRnnColor = "#d62728";
+const char* const kLstmColor = "#1f77b4";
+
+std::string html_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '&')
+      out += "&amp;";
+    else if (c == '<')
+      out += "&lt;";
+    else if (c == '>')
+      out += "&gt;";
+    else
+      out += c;
+  }
+  return out;
+}
+
+// A sample as the content of <pre> inside the README's HTML tables. Markdown ends an HTML
+// block at a blank line, so a line that is empty or only spaces starts with the character
+// reference &#10; (a newline) instead of a newline of the source; so does a first line after an
+// empty start, since HTML drops a newline right after <pre>.
+std::string pre_text(const std::string& sample) {
+  const std::string text = html_escape(sample);
+  std::string out;
+  std::size_t begin = 0;
+  bool first = true, first_empty = false;
+  for (;;) {
+    const std::size_t end = text.find('\n', begin);
+    const std::string line = text.substr(begin, end == std::string::npos ? end : end - begin);
+    const bool blank = line.find_first_not_of(" \t") == std::string::npos;
+    if (first)
+      first_empty = line.empty();
+    else
+      out += blank || first_empty ? "&#10;" : "\n";
+    if (!first) first_empty = false;
+    out += line;
+    first = false;
+    if (end == std::string::npos) break;
+    begin = end + 1;
+  }
+  return out;
+}
+
+std::string fixed(double v, int decimals) {
+  return std::isfinite(v) ? format_fixed(v, decimals) : std::string("-");
+}
+
+// "3.5", "0.97": the shortest text that reads the value back.
+std::string number(double v) {
+  std::ostringstream o;
+  o << v;
+  return o.str();
+}
+
+// The folder must exist and take files before minutes of training are spent.
+void prepare_folder(const std::string& dir) {
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error) throw std::runtime_error("cannot create the folder " + dir + ": " + error.message());
+  const std::string probe = dir + "/.compare-probe";
+  const std::string why = write_file_atomically(probe, "", 0);
+  if (!why.empty()) throw std::runtime_error("cannot write into " + dir + ": " + why);
+  std::remove(probe.c_str());
+}
+
+void write_text(const std::string& path, const std::string& text) {
+  const std::string why = write_file_atomically(path, text.data(), text.size());
+  if (!why.empty()) throw std::runtime_error("cannot write " + path + ": " + why);
+}
+
+// One of the two models of a text comparison, with everything recorded about it.
+template <class Net>
+struct Contender {
+  using Model = LanguageModel<Net>;
+
+  std::string name;
+  Model model;
+  Optimizer opt;
+  Rng rng;  // dropout masks
+  std::vector<float> state;
+  double lr, smooth = NAN, seconds = 0;
+  std::vector<double> train_step, train_seconds, train_loss;  // smoothed, every 10 steps
+  std::vector<double> val_step, val_seconds, val_loss;
+  std::vector<double> flow_init, flow_trained;
+  std::vector<std::vector<std::string>> samples;  // per milestone, per temperature
+
+  Contender(std::string label, const typename Net::Config& cfg, const CompareSettings& s)
+      : name(std::move(label)),
+        model(cfg),
+        opt("adam", model.params.size()),
+        rng(static_cast<std::uint64_t>(s.seed)),
+        lr(s.lr) {
+    Rng init(static_cast<std::uint64_t>(s.seed));
+    model.init(init);
+    model.set_dropout(s.dropout, &rng);
+    state.assign(model.state_layout(s.batch).size(), 0.0f);
+  }
+
+  // One optimizer step on `batch`, timed. Throws when the loss is no longer finite.
+  void train(const Batch& batch, std::int64_t step, const CompareSettings& s) {
+    const auto t0 = clock_type::now();
+    const double loss = model.loss_and_grad(batch, state.data(), state.data(), nullptr);
+    const double norm = clip_global_norm(model.grads.data(), model.grads.size(), s.clip);
+    if (!std::isfinite(loss) || !std::isfinite(norm))
+      throw std::runtime_error("the " + name + "'s loss became NaN or infinite at step " +
+                               std::to_string(step + 1) + " (is --lr " + number(s.lr) +
+                               " too high?)");
+    if (s.lr_decay_every > 0 && step > 0 && step % s.lr_decay_every == 0) lr *= s.lr_decay;
+    opt.step(model.params.data(), model.grads.data(), model.params.size(), lr);
+    seconds += since(t0);
+    smooth = std::isnan(smooth) ? loss : 0.98 * smooth + 0.02 * loss;
+  }
+
+  void record_train(std::int64_t step) {
+    train_step.push_back(static_cast<double>(step));
+    train_seconds.push_back(seconds);
+    train_loss.push_back(smooth);
+  }
+
+  double validate(std::int64_t step, const std::vector<int>& val, const CompareSettings& s) {
+    const double v = window_loss(model, val, s.seq_len, 64);
+    val_step.push_back(static_cast<double>(step));
+    val_seconds.push_back(seconds);
+    val_loss.push_back(v);
+    return v;
+  }
+
+  void sample(const Vocabulary& vocab, const std::vector<int>& prime, const CompareSettings& s) {
+    std::vector<std::string> row;
+    for (double tau : kTemperatures) {
+      SamplerOptions opt;
+      opt.temperature = tau;
+      Rng r(static_cast<std::uint64_t>(s.seed));  // the same draws for both models
+      row.push_back(generate(model, vocab, prime, s.sample_length, opt, r));
+    }
+    samples.push_back(row);
+  }
+
+  std::int64_t parameters() const { return static_cast<std::int64_t>(model.params.size()); }
+};
+
+// The fixed milestones 0, 100, 300, 1000, 3000, 10000, ...
+bool is_milestone(std::int64_t step) {
+  if (step == 0) return true;
+  for (std::int64_t p = 100; p <= step; p *= 10)
+    if (step == p || step == 3 * p) return true;
+  return false;
+}
+
+std::string corpus_name(const std::string& path) {
+  std::string base = std::filesystem::path(path).filename().string();
+  const std::size_t dot = base.find_last_of('.');
+  if (dot != std::string::npos && dot > 0) base = base.substr(0, dot);
+  return base;
+}
+
+std::string describe_prime(const std::string& prime) {
+  if (prime.empty()) return "a newline";
+  return "`" + prime + "`";
+}
+
+template <class A, class B>
+void write_text_results(const CompareSettings& s, const Corpus& corpus, A& rnn, B& lstm,
+                        const std::vector<std::int64_t>& milestones, double entropy,
+                        double total_seconds, double flow_seconds, const std::string& stop_reason,
+                        const std::string& flow_text, std::ostream& progress) {
+  const std::string& dir = s.out;
+  // metrics.csv: every number behind the plots, one per line.
+  std::ostringstream csv;
+  csv << "metric,model,step,seconds,lag,value\n";
+  auto rows = [&](const char* metric, const std::string& model, const std::vector<double>& step,
+                  const std::vector<double>& secs, const std::vector<double>& value) {
+    for (std::size_t i = 0; i < value.size(); ++i)
+      csv << metric << "," << model << "," << static_cast<std::int64_t>(step[i]) << ","
+          << format_fixed(secs[i], 3) << ",," << format_fixed(value[i], 5) << "\n";
+  };
+  auto flow_rows = [&](const std::string& model, std::int64_t step,
+                       const std::vector<double>& flow) {
+    for (std::size_t k = 0; k < flow.size(); ++k) {
+      std::ostringstream v;
+      v.precision(6);
+      v << flow[k];
+      csv << "grad_norm," << model << "," << step << ",," << k + 1 << "," << v.str() << "\n";
+    }
+  };
+  const std::int64_t end_step = milestones.empty() ? 0 : milestones.back();
+  rows("val_loss", "rnn", rnn.val_step, rnn.val_seconds, rnn.val_loss);
+  rows("val_loss", "lstm", lstm.val_step, lstm.val_seconds, lstm.val_loss);
+  rows("train_loss_smoothed", "rnn", rnn.train_step, rnn.train_seconds, rnn.train_loss);
+  rows("train_loss_smoothed", "lstm", lstm.train_step, lstm.train_seconds, lstm.train_loss);
+  flow_rows("rnn", 0, rnn.flow_init);
+  flow_rows("lstm", 0, lstm.flow_init);
+  flow_rows("rnn", end_step, rnn.flow_trained);
+  flow_rows("lstm", end_step, lstm.flow_trained);
+  write_text(dir + "/metrics.csv", csv.str());
+
+  // loss.svg: against steps, and against each model's own training seconds.
+  auto series = [](const std::string& label, const std::vector<double>& x,
+                   const std::vector<double>& y, const char* color, bool dashed) {
+    Series r;
+    r.label = label;
+    r.x = x;
+    r.y = y;
+    r.color = color;
+    r.dashed = dashed;
+    return r;
+  };
+  const std::string ref = "unigram entropy " + format_fixed(entropy, 2);
+  Panel by_step, by_time;
+  by_step.options.title = "Loss on " + corpus_name(s.file) + " against training steps";
+  by_step.options.x_label = "step (both models saw the same batches)";
+  by_step.options.y_label = "loss (nats per character)";
+  by_step.options.references = {{entropy, ref}};
+  by_step.series = {
+      series(rnn.name + " validation", rnn.val_step, rnn.val_loss, kRnnColor, false),
+      series(lstm.name + " validation", lstm.val_step, lstm.val_loss, kLstmColor, false),
+      series(rnn.name + " training (smoothed)", rnn.train_step, rnn.train_loss, kRnnColor, true),
+      series(lstm.name + " training (smoothed)", lstm.train_step, lstm.train_loss, kLstmColor,
+             true)};
+  by_time.options = by_step.options;
+  by_time.options.title = "The same runs against each model's own training time";
+  by_time.options.x_label = "seconds of training (evaluation not counted)";
+  by_time.series = {
+      series(rnn.name + " validation", rnn.val_seconds, rnn.val_loss, kRnnColor, false),
+      series(lstm.name + " validation", lstm.val_seconds, lstm.val_loss, kLstmColor, false),
+      series(rnn.name + " training (smoothed)", rnn.train_seconds, rnn.train_loss, kRnnColor, true),
+      series(lstm.name + " training (smoothed)", lstm.train_seconds, lstm.train_loss, kLstmColor,
+             true)};
+  write_svg(dir + "/loss.svg", std::vector<Panel>{by_step, by_time});
+
+  // gradient-flow.svg
+  std::vector<double> lags;
+  for (std::size_t k = 1; k <= rnn.flow_init.size(); ++k)
+    lags.push_back(static_cast<double>(k));
+  PlotOptions flow;
+  flow.title = "How far back one prediction's error reaches: ‖∂L_t / ∂h_(t−k)‖";
+  flow.x_label = "k (steps back in time)";
+  flow.y_label = "gradient norm (log scale)";
+  flow.log_y = true;
+  const std::string trained = "after " + std::to_string(end_step) + " steps";
+  std::vector<Series> flow_series;
+  if (!lags.empty())
+    flow_series = {series(rnn.name + " at initialisation", lags, rnn.flow_init, kRnnColor, true),
+                   series(rnn.name + " " + trained, lags, rnn.flow_trained, kRnnColor, false),
+                   series(lstm.name + " at initialisation", lags, lstm.flow_init, kLstmColor, true),
+                   series(lstm.name + " " + trained, lags, lstm.flow_trained, kLstmColor, false)};
+  write_svg(dir + "/gradient-flow.svg", flow, flow_series);
+
+  // README.md: configuration, losses at the milestones, the plots, the gallery.
+  std::ostringstream md;
+  const int rnn_hidden = rnn.model.config().hidden;
+  md << "# " << rnn.name << " versus " << lstm.name << " on " << corpus_name(s.file) << "\n\n";
+  md << "Written by `" << s.command << "` (" << stop_reason << " after " << end_step << " steps; "
+     << format_duration(total_seconds) << " in all: " << rnn.name << " training "
+     << format_duration(rnn.seconds) << ", " << lstm.name << " training "
+     << format_duration(lstm.seconds) << ", the rest validation, samples and gradient "
+     << "measurements). What it shows is discussed in [docs/rnn-vs-lstm.md]"
+     << "(../../docs/rnn-vs-lstm.md).\n\n";
+  md << "## Configuration\n\n";
+  md << "| | " << rnn.name << " | " << lstm.name << " |\n|---|---|---|\n";
+  md << "| layers x hidden | " << s.layers << " x " << rnn_hidden << " | " << s.layers << " x "
+     << s.hidden << " |\n";
+  md << "| parameters | " << format_count(static_cast<double>(rnn.parameters())) << " | "
+     << format_count(static_cast<double>(lstm.parameters())) << " |\n";
+  md << "| training time | " << format_duration(rnn.seconds) << " | "
+     << format_duration(lstm.seconds) << " |\n\n";
+  md << "Both: the same " << end_step << " batches of " << s.batch << " streams x " << s.seq_len
+     << " characters (truncated BPTT, state carried, each stream's state zeroed before a chunk "
+        "with probability "
+     << number(s.reset) << ", the same draws for both), Adam, learning rate " << number(s.lr)
+     << " x " << number(s.lr_decay) << " every " << s.lr_decay_every << " steps, clip "
+     << number(s.clip) << ", dropout " << number(s.dropout) << ", seed " << s.seed << ", "
+     << s.threads << " threads"
+     << (s.match_params ? ", the RNN widened to the LSTM's parameter "
+                          "count (--match-params)"
+                        : "")
+     << ". Text: " << format_count(static_cast<double>(corpus.train.size()))
+     << " training characters, vocabulary " << corpus.vocab.size()
+     << "; validation loss on the first "
+     << format_count(static_cast<double>(
+            std::min<std::size_t>(corpus.val.size(), static_cast<std::size_t>(s.val_chars))))
+     << " characters of the validation split (windows of " << s.seq_len + 1
+     << " from a zero state), in nats per character. The unigram entropy of the training text, "
+        "the loss of the best model that ignores context, is "
+     << format_fixed(entropy, 3) << ".\n\n";
+  md << "## Validation loss\n\n";
+  md << "| step | " << rnn.name << " | " << lstm.name << " | " << rnn.name << " seconds | "
+     << lstm.name << " seconds |\n|---|---|---|---|---|\n";
+  for (std::int64_t m : milestones) {
+    const auto at = [&](const auto& c, const std::vector<double>& what) {
+      for (std::size_t i = 0; i < c.val_step.size(); ++i)
+        if (static_cast<std::int64_t>(c.val_step[i]) == m) return what[i];
+      return static_cast<double>(NAN);
+    };
+    md << "| " << m << " | " << fixed(at(rnn, rnn.val_loss), 3) << " | "
+       << fixed(at(lstm, lstm.val_loss), 3) << " | " << fixed(at(rnn, rnn.val_seconds), 1) << " | "
+       << fixed(at(lstm, lstm.val_seconds), 1) << " |\n";
+  }
+  md << "\n![Validation and training loss against steps and against seconds](loss.svg)\n\n";
+  md << "## Gradient flow\n\n"
+     << flow_text << " (measured in " << format_duration(flow_seconds)
+     << ")\n\n![Gradient norm against steps back in time](gradient-flow.svg)\n\n";
+  md << "## Samples\n\n";
+  md << "At each milestone both models write " << s.sample_length << " characters after "
+     << describe_prime(s.prime) << ", with the same random draws (seed " << s.seed
+     << ") at temperatures 0.5, 0.8 and 1.0.\n";
+  for (std::size_t m = 0; m < milestones.size(); ++m) {
+    const std::int64_t step = milestones[m];
+    double rv = NAN, lv = NAN;
+    for (std::size_t i = 0; i < rnn.val_step.size(); ++i)
+      if (static_cast<std::int64_t>(rnn.val_step[i]) == step) rv = rnn.val_loss[i];
+    for (std::size_t i = 0; i < lstm.val_step.size(); ++i)
+      if (static_cast<std::int64_t>(lstm.val_step[i]) == step) lv = lstm.val_loss[i];
+    md << "\n### Step " << step << (m + 1 == milestones.size() ? " (the end)" : "") << ": "
+       << rnn.name << " " << fixed(rv, 3) << ", " << lstm.name << " " << fixed(lv, 3) << "\n";
+    for (int t = 0; t < kTemperatureCount; ++t) {
+      md << "\n<table><tr><th>" << rnn.name << ", temperature " << number(kTemperatures[t])
+         << "</th><th>" << lstm.name << ", temperature " << number(kTemperatures[t])
+         << "</th></tr>\n<tr><td><pre>" << pre_text(rnn.samples[m][t]) << "</pre></td><td><pre>"
+         << pre_text(lstm.samples[m][t]) << "</pre></td></tr></table>\n";
+    }
+  }
+  write_text(dir + "/README.md", md.str());
+  progress << "wrote " << dir << "/README.md, loss.svg, gradient-flow.svg and metrics.csv\n";
+}
+
+void run_text(const CompareSettings& s, std::ostream& progress) {
+  const auto start = clock_type::now();
+  const Corpus corpus = load_corpus(s.file, s.val_frac, s.lowercase);
+  const Batcher batcher(corpus.train, s.batch, s.seq_len);
+  std::vector<int> val(
+      corpus.val.begin(),
+      corpus.val.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(
+                               corpus.val.size(), static_cast<std::size_t>(s.val_chars))));
+  if (window_count(val.size(), s.seq_len) < 1)
+    throw TextError(s.file + ": the validation split has " + std::to_string(corpus.val.size()) +
+                    " characters, fewer than one window of --seq-len + 1 = " +
+                    std::to_string(s.seq_len + 1) + "; use a longer text or a larger --val-frac");
+  std::vector<int> prime = default_prime(corpus.vocab);
+  if (!s.prime.empty()) {
+    std::u32string text = decode_utf8(s.prime, "--prime");
+    if (s.lowercase) text = ascii_lowercase(text);
+    prime = corpus.vocab.encode(text, "--prime");
+  }
+  prepare_folder(s.out);
+  set_thread_count(s.threads);
+
+  const int V = corpus.vocab.size();
+  Rnn<float>::Config rc;
+  rc.vocab = V;
+  rc.hidden = s.match_params ? rnn_hidden_matching_lstm(V, s.hidden, s.layers) : s.hidden;
+  rc.layers = s.layers;
+  Lstm<float>::Config lc;
+  lc.vocab = V;
+  lc.hidden = s.hidden;
+  lc.layers = s.layers;
+  Contender<Rnn<float>> rnn("RNN", rc, s);
+  Contender<Lstm<float>> lstm("LSTM", lc, s);
+  const double entropy = unigram_entropy(corpus.train, V);
+  progress << "comparing rnn " << s.layers << "x" << rc.hidden << " ("
+           << format_count(static_cast<double>(rnn.parameters())) << " parameters) and lstm "
+           << s.layers << "x" << s.hidden << " ("
+           << format_count(static_cast<double>(lstm.parameters())) << ") on " << s.file << ": "
+           << format_count(static_cast<double>(corpus.train.size()))
+           << " training characters, unigram entropy " << format_fixed(entropy, 3) << "\n";
+
+  // Gradient flow is measured on the validation text when it is long enough.
+  const int streams = 16;
+  const std::vector<int>& flow_text =
+      corpus.val.size() >= static_cast<std::size_t>(s.max_lag + 52 + streams) ? corpus.val
+                                                                              : corpus.train;
+  const int lag = static_cast<int>(std::min<std::int64_t>(
+      s.max_lag, static_cast<std::int64_t>(flow_text.size()) - 52 - streams));
+  double flow_seconds = 0;
+  auto measure_flow = [&](auto& c, std::vector<double>& into) {
+    if (lag < 1) return;
+    const auto t0 = clock_type::now();
+    into = gradient_flow(c.model, flow_text, lag, streams);
+    flow_seconds += since(t0);
+  };
+  measure_flow(rnn, rnn.flow_init);
+  measure_flow(lstm, lstm.flow_init);
+
+  std::vector<std::int64_t> milestones;
+  std::int64_t step = 0, chunk = 0;
+  auto checkpoint = [&](bool milestone) {
+    const double rv = rnn.validate(step, val, s), lv = lstm.validate(step, val, s);
+    if (milestone) {
+      milestones.push_back(step);
+      rnn.sample(corpus.vocab, prime, s);
+      lstm.sample(corpus.vocab, prime, s);
+    }
+    progress << "step " << step << ": validation loss rnn " << format_fixed(rv, 3) << ", lstm "
+             << format_fixed(lv, 3) << " (training " << format_duration(rnn.seconds) << " + "
+             << format_duration(lstm.seconds) << ", " << format_duration(since(start)) << " in all)"
+             << (milestone ? ", samples taken" : "") << std::endl;
+  };
+  checkpoint(true);
+
+  const std::int64_t cpe = batcher.chunks_per_epoch();
+  const Layout rl = rnn.model.state_layout(s.batch), ll = lstm.model.state_layout(s.batch);
+  Rng data_rng(static_cast<std::uint64_t>(s.seed) * 2654435761u + 7);
+  std::vector<int> x, y;
+  std::string why;
+  for (;;) {
+    if (s.steps > 0 && step >= s.steps) {
+      why = "reached --steps";
+      break;
+    }
+    if (s.minutes > 0 && since(start) >= s.minutes * 60) {
+      why = "reached --minutes";
+      break;
+    }
+    if (chunk % cpe == 0) {
+      std::fill(rnn.state.begin(), rnn.state.end(), 0.0f);
+      std::fill(lstm.state.begin(), lstm.state.end(), 0.0f);
+    } else if (s.reset > 0) {
+      // One draw per stream, applied to both models: they restart the same streams.
+      for (int b = 0; b < s.batch; ++b) {
+        if (data_rng.uniform() >= s.reset) continue;
+        for (int k = 0; k < static_cast<int>(rl.tensors().size()); ++k)
+          fill(rl.view(rnn.state.data(), k).rows_view(b, 1), 0.0f);
+        for (int k = 0; k < static_cast<int>(ll.tensors().size()); ++k)
+          fill(ll.view(lstm.state.data(), k).rows_view(b, 1), 0.0f);
+      }
+    }
+    const Batch batch = batcher.chunk(chunk, x, y);
+    rnn.train(batch, step, s);
+    lstm.train(batch, step, s);
+    ++step;
+    ++chunk;
+    if (step % 10 == 0) {
+      rnn.record_train(step);
+      lstm.record_train(step);
+    }
+    const bool milestone = is_milestone(step);
+    if (milestone || step % s.eval_every == 0) checkpoint(milestone);
+  }
+  if (milestones.back() != step) checkpoint(true);
+  measure_flow(rnn, rnn.flow_trained);
+  measure_flow(lstm, lstm.flow_trained);
+
+  std::string flow_text_md;
+  if (lag >= 1) {
+    auto at = [&](const std::vector<double>& f, int k) {
+      std::ostringstream o;
+      o.precision(2);
+      o << f[static_cast<std::size_t>(std::min(k, lag)) - 1];
+      return o.str();
+    };
+    const int far = std::min(lag, 50);
+    flow_text_md =
+        "Mean norm of the gradient of one prediction's loss with respect to the hidden "
+        "state k steps earlier, over " +
+        std::to_string(streams) + " positions of the " +
+        (&flow_text == &corpus.val ? "validation" : "training") +
+        " text. At k = 1 and k = " + std::to_string(far) + ": " + rnn.name + " at initialisation " +
+        at(rnn.flow_init, 1) + " and " + at(rnn.flow_init, far) + ", trained " +
+        at(rnn.flow_trained, 1) + " and " + at(rnn.flow_trained, far) + "; " + lstm.name +
+        " at initialisation " + at(lstm.flow_init, 1) + " and " + at(lstm.flow_init, far) +
+        ", trained " + at(lstm.flow_trained, 1) + " and " + at(lstm.flow_trained, far) + ".";
+  } else {
+    flow_text_md = "Not measured: the text is too short.";
+  }
+  write_text_results(s, corpus, rnn, lstm, milestones, entropy, since(start), flow_seconds, why,
+                     flow_text_md, progress);
+}
+
+void run_memory(const CompareSettings& s, std::ostream& progress) {
+  const auto start = clock_type::now();
+  prepare_folder(s.out);
+  set_thread_count(s.threads);
+  MemorySettings m;
+  m.hidden = s.hidden;
+  m.layers = s.layers;
+  m.batch = s.batch;
+  m.steps = s.steps;
+  m.lr = s.lr;
+  m.clip = s.clip;
+  m.seed = s.seed;
+  m.eval_every = std::max(1, s.eval_every);
+  const int V = MemoryTask::vocabulary().size();
+  const int rnn_hidden =
+      s.match_params ? rnn_hidden_matching_lstm(V, s.hidden, s.layers) : s.hidden;
+  std::vector<MemoryResult> rnn, lstm;
+  for (int gap : s.gaps) {
+    MemorySettings mr = m;
+    mr.hidden = rnn_hidden;
+    rnn.push_back(train_memory<Rnn<float>>(gap, mr));
+    lstm.push_back(train_memory<Lstm<float>>(gap, m));
+    progress << "gap " << gap << ": accuracy rnn " << format_fixed(rnn.back().accuracy, 3)
+             << ", lstm " << format_fixed(lstm.back().accuracy, 3) << " (chance "
+             << format_fixed(1.0 / MemoryTask::kMarkers, 3) << "; training "
+             << format_duration(rnn.back().seconds) << " + " << format_duration(lstm.back().seconds)
+             << ")" << std::endl;
+  }
+  const double total = since(start);
+
+  std::ostringstream csv;
+  csv << "metric,model,step,seconds,lag,value\n";
+  for (std::size_t g = 0; g < s.gaps.size(); ++g)
+    for (int which = 0; which < 2; ++which) {
+      const MemoryResult& r = which == 0 ? rnn[g] : lstm[g];
+      const char* model = which == 0 ? "rnn" : "lstm";
+      for (std::size_t i = 0; i < r.curve_steps.size(); ++i)
+        csv << "accuracy_during_training," << model << "," << r.curve_steps[i] << ",," << s.gaps[g]
+            << "," << format_fixed(r.curve_accuracy[i], 5) << "\n";
+      csv << "test_accuracy," << model << "," << s.steps << "," << format_fixed(r.seconds, 3) << ","
+          << s.gaps[g] << "," << format_fixed(r.accuracy, 5) << "\n";
+      csv << "test_loss," << model << "," << s.steps << "," << format_fixed(r.seconds, 3) << ","
+          << s.gaps[g] << "," << format_fixed(r.loss, 5) << "\n";
+    }
+  write_text(s.out + "/metrics.csv", csv.str());
+
+  Panel final_panel, curves;
+  final_panel.options.title = "Recall a marker seen k steps earlier";
+  final_panel.options.x_label = "gap k (steps between the marker and the question)";
+  final_panel.options.y_label = "accuracy on fresh sequences";
+  final_panel.options.log_x = true;
+  final_panel.options.references = {{1.0 / MemoryTask::kMarkers, "chance (1 in 8)"}};
+  Series rs, ls;
+  rs.label = "RNN";
+  rs.color = kRnnColor;
+  ls.label = "LSTM";
+  ls.color = kLstmColor;
+  for (std::size_t g = 0; g < s.gaps.size(); ++g) {
+    rs.x.push_back(s.gaps[g]);
+    rs.y.push_back(rnn[g].accuracy);
+    ls.x.push_back(s.gaps[g]);
+    ls.y.push_back(lstm[g].accuracy);
+  }
+  final_panel.series = {rs, ls};
+  curves.options.title = "Accuracy during training (256 fresh sequences)";
+  curves.options.x_label = "step";
+  curves.options.y_label = "accuracy";
+  curves.options.height = 520;
+  curves.options.references = final_panel.options.references;
+  const char* const shades[] = {"#1b9e77", "#d95f02", "#7570b3", "#e7298a",
+                                "#66a61e", "#e6ab02", "#a6761d", "#666666"};
+  for (std::size_t g = 0; g < s.gaps.size(); ++g)
+    for (int which = 0; which < 2; ++which) {
+      const MemoryResult& r = which == 0 ? rnn[g] : lstm[g];
+      Series c;
+      c.label = std::string(which == 0 ? "RNN" : "LSTM") + ", k = " + std::to_string(s.gaps[g]);
+      c.color = shades[g % 8];
+      c.dashed = which == 0;
+      for (std::size_t i = 0; i < r.curve_steps.size(); ++i) {
+        c.x.push_back(r.curve_steps[i]);
+        c.y.push_back(r.curve_accuracy[i]);
+      }
+      curves.series.push_back(c);
+    }
+  write_svg(s.out + "/memory.svg", std::vector<Panel>{final_panel, curves});
+
+  std::ostringstream md;
+  md << "# RNN versus LSTM: remembering a character k steps back\n\n";
+  md << "Written by `" << s.command << "` in " << format_duration(total)
+     << ". What it shows is discussed in [docs/rnn-vs-lstm.md](../../docs/rnn-vs-lstm.md).\n\n";
+  md << "Each sequence is a marker (one of `A`..`H`), k - 1 random filler characters (`a`..`p`) "
+        "and the cue `?`; after the cue the model must name the marker. Only that prediction "
+        "carries a loss. Local statistics are no help: the filler is random and every marker is "
+        "equally likely, so a model that forgets scores 1 in 8.\n\n";
+  md << "Both models: " << s.layers << " layer(s), RNN hidden " << rnn_hidden << " ("
+     << format_count(static_cast<double>(rnn.empty() ? 0 : rnn[0].parameters))
+     << " parameters), LSTM hidden " << s.hidden << " ("
+     << format_count(static_cast<double>(lstm.empty() ? 0 : lstm[0].parameters))
+     << " parameters); for each gap a fresh model from seed " << s.seed << ", " << s.steps
+     << " steps of " << s.batch
+     << " new random sequences (the same sequences for both models), Adam, learning rate "
+     << number(s.lr) << ", clip " << number(s.clip) << ", " << s.threads
+     << " threads. Accuracy: the most likely character after the cue, on 2,000 fresh "
+        "sequences.\n\n";
+  md << "| gap k | RNN accuracy | LSTM accuracy | RNN loss | LSTM loss | RNN training | LSTM "
+        "training |\n|---|---|---|---|---|---|---|\n";
+  for (std::size_t g = 0; g < s.gaps.size(); ++g)
+    md << "| " << s.gaps[g] << " | " << format_fixed(rnn[g].accuracy, 3) << " | "
+       << format_fixed(lstm[g].accuracy, 3) << " | " << format_fixed(rnn[g].loss, 3) << " | "
+       << format_fixed(lstm[g].loss, 3) << " | " << format_duration(rnn[g].seconds) << " | "
+       << format_duration(lstm[g].seconds) << " |\n";
+  md << "\nChance is " << format_fixed(1.0 / MemoryTask::kMarkers, 3)
+     << " accuracy and loss ln 8 = " << format_fixed(std::log(8.0), 3)
+     << ".\n\n![Accuracy against the gap](memory.svg)\n";
+  write_text(s.out + "/README.md", md.str());
+  progress << "wrote " << s.out << "/README.md, memory.svg and metrics.csv\n";
+}
+
+}  // namespace
+
+void run_comparison(const CompareSettings& s, std::ostream& progress) {
+  if (s.task == "memory")
+    run_memory(s, progress);
+  else
+    run_text(s, progress);
+}
+
+}  // namespace charnn

@@ -1,0 +1,70 @@
+// ./compare: a vanilla RNN and an LSTM side by side (docs/rnn-vs-lstm.md).
+//
+//   text task:   both models, the same batches, seed and optimizer, one step each in turn
+//                ─► at milestones: validation loss and samples (same seed and prime)
+//                ─► README.md (gallery), loss.svg, gradient-flow.svg, metrics.csv
+//   memory task: both models trained on sequences whose last character repeats a marker seen
+//                k steps earlier, for each gap k ─► README.md, memory.svg, metrics.csv
+#pragma once
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "core/language_model.h"
+
+namespace charnn {
+
+struct CompareSettings {
+  std::string task = "text";  // "text" or "memory"
+  std::string file;           // the text (text task)
+  std::string out;            // the output folder
+  std::string command;        // the command line, quoted in the README
+  // Budget of the text task: whichever of steps (per model) and minutes (both models, all in)
+  // comes first. 0: no limit (at least one must be set).
+  int steps = 0;
+  double minutes = 0;
+  // The models and their training, as ./train_lstm's flags.
+  int hidden = 256, layers = 2, seq_len = 100, batch = 32;
+  double lr = 4e-3, lr_decay = 0.97;
+  int lr_decay_every = 100;
+  double clip = 5, dropout = 0.2, reset = 0.2, val_frac = 0.1;
+  int seed = 1, threads = 2;
+  bool lowercase = false;
+  bool match_params = false;  // widen the RNN to the LSTM's parameter count
+  // What is measured.
+  int eval_every = 100;                       // steps between validation losses
+  int val_chars = 50000;                      // validation uses at most this many characters
+  int sample_length = 300;                    // characters per sample
+  std::string prime;                          // empty: a newline (samples/generate.h)
+  int max_lag = 100;                          // gradient flow: k = 1..max_lag
+  std::vector<int> gaps{5, 10, 20, 50, 100};  // memory task
+};
+
+// Runs the comparison the settings ask for and writes its folder; progress lines go to
+// `progress`. Throws std::runtime_error (one line) on bad input or an unwritable folder.
+void run_comparison(const CompareSettings& settings, std::ostream& progress);
+
+// Parameter counts of the language models (network and head) for vocabulary V.
+std::int64_t rnn_parameter_count(int V, int hidden, int layers);
+std::int64_t lstm_parameter_count(int V, int hidden, int layers);
+
+// The RNN hidden size whose parameter count is closest to that of an LSTM of lstm_hidden.
+int rnn_hidden_matching_lstm(int V, int lstm_hidden, int layers);
+
+// -Σ_c p(c) log p(c) over the characters of ids (nats): the loss of the best model that
+// ignores context, a reference line for the loss plots.
+double unigram_entropy(const std::vector<int>& ids, int V);
+
+// How far the error signal of one prediction travels back in time: result[k-1] is the mean over
+// `streams` positions t of ‖∂L_t/∂h_{t-k}‖, k = 1..max_lag, where L_t is the loss of the
+// prediction after step t and h_{t-k} the hidden state (every layer's h) k steps earlier; for the
+// LSTM the cell state c_{t-k} is held fixed, so this is the path through h only. Positions are
+// spread evenly over `text`, each preceded by 50 characters that warm the state up from zero.
+// Needs text.size() >= max_lag + 52 + streams. Overwrites model.grads.
+template <class Model>
+std::vector<double> gradient_flow(Model& model, const std::vector<int>& text, int max_lag,
+                                  int streams);
+
+}  // namespace charnn

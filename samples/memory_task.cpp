@@ -1,0 +1,121 @@
+#include "samples/memory_task.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "core/language_model.h"
+#include "core/optimizer.h"
+#include "lstm/lstm.h"
+#include "rnn/rnn.h"
+
+namespace charnn {
+
+Vocabulary MemoryTask::vocabulary() {
+  std::vector<char32_t> symbols{kCue};
+  for (int m = 0; m < kMarkers; ++m)
+    symbols.push_back(static_cast<char32_t>(U'A' + m));
+  for (int f = 0; f < kFillers; ++f)
+    symbols.push_back(static_cast<char32_t>(U'a' + f));
+  return Vocabulary(symbols);  // already sorted: '?' < 'A' < 'a'
+}
+
+void MemoryTask::make_batch(int gap, int B, Rng& rng, std::vector<int>& x, std::vector<int>& y,
+                            std::vector<int>& marker) {
+  // Ids in vocabulary(): 0 is '?', 1..8 the markers, 9..24 the fillers.
+  constexpr int kCueId = 0, kFirstMarker = 1, kFirstFiller = 1 + kMarkers;
+  const int T = gap + 1;
+  x.resize(static_cast<std::size_t>(T) * B);
+  y.resize(x.size());
+  marker.resize(static_cast<std::size_t>(B));
+  for (int b = 0; b < B; ++b) {
+    marker[b] = kFirstMarker + rng.below(kMarkers);
+    x[b] = marker[b];
+    for (int t = 1; t < gap; ++t)
+      x[static_cast<std::size_t>(t) * B + b] = kFirstFiller + rng.below(kFillers);
+    x[static_cast<std::size_t>(gap) * B + b] = kCueId;
+  }
+  for (int t = 0; t + 1 < T; ++t)
+    for (int b = 0; b < B; ++b)
+      y[static_cast<std::size_t>(t) * B + b] = x[static_cast<std::size_t>(t + 1) * B + b];
+  for (int b = 0; b < B; ++b)
+    y[static_cast<std::size_t>(gap) * B + b] = marker[b];
+}
+
+namespace {
+
+// Accuracy and mean last-step loss of `model` on `count` sequences drawn from `rng`.
+template <class Model>
+std::pair<double, double> measure(Model& model, int gap, int count, Rng& rng) {
+  constexpr int kChunk = 250;
+  std::vector<int> x, y, marker;
+  std::vector<float> zero, end;
+  int correct = 0;
+  double loss = 0;
+  for (int done = 0; done < count; done += kChunk) {
+    const int B = std::min(kChunk, count - done);
+    MemoryTask::make_batch(gap, B, rng, x, y, marker);
+    zero.assign(model.state_layout(B).size(), 0.0f);
+    end.resize(zero.size());
+    CMat<float> logits = model.logits(x.data(), B, gap + 1, zero.data(), end.data());
+    for (int b = 0; b < B; ++b) {
+      const float* row = logits.row(gap * B + b);
+      const int best = static_cast<int>(std::max_element(row, row + logits.cols) - row);
+      correct += best == marker[b];
+      double top = row[0];
+      for (int v = 1; v < logits.cols; ++v)
+        top = std::max(top, static_cast<double>(row[v]));
+      double sum = 0;
+      for (int v = 0; v < logits.cols; ++v)
+        sum += std::exp(static_cast<double>(row[v]) - top);
+      loss += std::log(sum) + top - row[marker[b]];  // -log softmax(row)[marker]
+    }
+  }
+  return {static_cast<double>(correct) / count, loss / count};
+}
+
+}  // namespace
+
+template <class Net>
+MemoryResult train_memory(int gap, const MemorySettings& s) {
+  typename Net::Config cfg;
+  cfg.vocab = MemoryTask::vocabulary().size();
+  cfg.hidden = s.hidden;
+  cfg.layers = s.layers;
+  LanguageModel<Net> model(cfg);
+  Rng init_rng(static_cast<std::uint64_t>(s.seed));
+  model.init(init_rng);
+  // The training, curve and test sequences come from three generators of their own, so both
+  // models see the same sequences.
+  Rng data_rng(static_cast<std::uint64_t>(s.seed) * 7919u + static_cast<std::uint64_t>(gap));
+  Optimizer opt("adam", model.params.size());
+  std::vector<int> x, y, marker;
+  std::vector<float> zero(model.state_layout(s.batch).size(), 0.0f), end(zero.size());
+  MemoryResult result;
+  result.parameters = static_cast<std::int64_t>(model.params.size());
+  using clock = std::chrono::steady_clock;
+  for (int step = 1; step <= s.steps; ++step) {
+    const auto t0 = clock::now();
+    MemoryTask::make_batch(gap, s.batch, data_rng, x, y, marker);
+    const Batch batch{s.batch, gap + 1, x.data(), y.data()};
+    model.last_step_loss_and_grad(batch, zero.data(), end.data(), nullptr);
+    clip_global_norm(model.grads.data(), model.grads.size(), s.clip);
+    opt.step(model.params.data(), model.grads.data(), model.params.size(), s.lr);
+    result.seconds += std::chrono::duration<double>(clock::now() - t0).count();
+    if (step % s.eval_every == 0 || step == s.steps) {
+      Rng curve_rng(static_cast<std::uint64_t>(s.seed) * 104729u + 1);
+      result.curve_steps.push_back(step);
+      result.curve_accuracy.push_back(measure(model, gap, 256, curve_rng).first);
+    }
+  }
+  Rng test_rng(static_cast<std::uint64_t>(s.seed) * 15485863u + 2);
+  const auto [accuracy, loss] = measure(model, gap, s.test_sequences, test_rng);
+  result.accuracy = accuracy;
+  result.loss = loss;
+  return result;
+}
+
+template MemoryResult train_memory<Rnn<float>>(int, const MemorySettings&);
+template MemoryResult train_memory<Lstm<float>>(int, const MemorySettings&);
+
+}  // namespace charnn
