@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <stdexcept>
 
@@ -180,6 +181,26 @@ std::string number(double v) {
   std::ostringstream o;
   o << v;
   return o.str();
+}
+
+// "AMD EPYC 7B13" from /proc/cpuinfo where there is one (Linux), else "".
+std::string processor_name() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("model name", 0) == 0 && line.find(':') != std::string::npos) {
+      std::string name = line.substr(line.find(':') + 1);
+      const std::size_t first = name.find_first_not_of(" \t");
+      return first == std::string::npos ? "" : name.substr(first);
+    }
+  return "";
+}
+
+// "on AMD EPYC 7B13, 2 threads" or "on 2 threads".
+std::string machine(int threads) {
+  const std::string cpu = processor_name();
+  return "on " + (cpu.empty() ? "" : cpu + ", ") + std::to_string(threads) +
+         (threads == 1 ? " thread" : " threads");
 }
 
 // The folder must exist and take files before minutes of training are spent.
@@ -380,10 +401,11 @@ void write_text_results(const CompareSettings& s, const Corpus& corpus, A& rnn, 
   std::ostringstream md;
   const int rnn_hidden = rnn.model.config().hidden;
   md << "# " << rnn.name << " versus " << lstm.name << " on " << corpus_name(s.file) << "\n\n";
-  md << "Written by `" << s.command << "` (" << stop_reason << " after " << end_step << " steps; "
-     << format_duration(total_seconds) << " in all: " << rnn.name << " training "
-     << format_duration(rnn.seconds) << ", " << lstm.name << " training "
-     << format_duration(lstm.seconds) << ", the rest validation, samples and gradient "
+  md << "Written by `" << s.command << "` " << machine(s.threads) << " (" << stop_reason
+     << " after " << end_step << " steps; " << format_duration(total_seconds)
+     << " in all: " << rnn.name << " training " << format_duration(rnn.seconds) << ", " << lstm.name
+     << " training " << format_duration(lstm.seconds)
+     << ", the rest validation, samples and gradient "
      << "measurements). What it shows is discussed in [docs/rnn-vs-lstm.md]"
      << "(../../docs/rnn-vs-lstm.md).\n\n";
   md << "## Configuration\n\n";
@@ -684,7 +706,8 @@ void run_memory(const CompareSettings& s, std::ostream& progress) {
 
   std::ostringstream md;
   md << "# RNN versus LSTM: remembering a character k steps back\n\n";
-  md << "Written by `" << s.command << "` in " << format_duration(total)
+  md << "Written by `" << s.command << "` " << machine(s.threads) << " in "
+     << format_duration(total)
      << ". What it shows is discussed in [docs/rnn-vs-lstm.md](../../docs/rnn-vs-lstm.md).\n\n";
   md << "Each sequence is a marker (one of `A`..`H`), k - 1 random filler characters (`a`..`p`) "
         "and the cue `?`; after the cue the model must name the marker. Only that prediction "
