@@ -104,7 +104,8 @@ class LanguageModel {
     Mat<S> p_last = probs().rows_view(last, B);
     double L = 0;
     for (int b = 0; b < B; ++b)
-      L -= std::log(std::max(static_cast<double>(p_last(b, batch.targets[last + b])), 1e-300));
+      L -= std::log(std::max(static_cast<double>(p_last(b, batch.targets[last + b])),
+                             1e-300));  // (V1) L_T = -(1/B) Σ_b log p_T[target]
     std::fill(grads.begin(), grads.end(), S(0));
     fill(dtop().rows_view(0, last), S(0));  // the earlier steps carry no loss
     head_.backward(params.data(), layout_, net_.output().rows_view(last, B), batch.targets + last,

@@ -55,7 +55,7 @@ double unigram_entropy(const std::vector<int>& ids, int V) {
     count[static_cast<std::size_t>(id)] += 1;
   double h = 0;
   for (double c : count)
-    if (c > 0) h -= c / ids.size() * std::log(c / ids.size());
+    if (c > 0) h -= c / ids.size() * std::log(c / ids.size());  // (V3) H = -Σ_c p(c) log p(c)
   return h;
 }
 
@@ -103,8 +103,8 @@ std::vector<double> gradient_flow(Model& model, const std::vector<int>& text, in
     }
     double mean = 0;
     for (double s : squares)
-      mean += std::sqrt(s) * B;  // the loss is the mean over B streams: undo the 1/B
-    flow[static_cast<std::size_t>(k) - 1] = mean / B;
+      mean += std::sqrt(s) * B;  // ‖∂L_{t,b}/∂h_{t-k,b}‖: undo the 1/B of the mean loss (V1)
+    flow[static_cast<std::size_t>(k) - 1] = mean / B;  // (V2) g(k) = (1/B) Σ_b ‖∂L_t/∂h_{t-k}‖
   }
   return flow;
 }
@@ -146,12 +146,35 @@ std::string html_escape(const std::string& s) {
   return out;
 }
 
+// Lines longer than kFoldWidth characters (code points) are folded so that the two columns of a
+// gallery table fit a page: the break is marked with ↩ at the end of the folded part, so a
+// reader can still tell the model's own line breaks from these.
+constexpr int kFoldWidth = 64;
+std::string fold_lines(const std::string& text) {
+  std::string out;
+  int column = 0;
+  for (char c : text) {
+    const bool starts_character = (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    if (c == '\n') {
+      column = 0;
+    } else if (starts_character) {
+      if (column == kFoldWidth) {
+        out += "\u21a9\n";
+        column = 0;
+      }
+      ++column;
+    }
+    out += c;
+  }
+  return out;
+}
+
 // A sample as the content of <pre> inside the README's HTML tables. Markdown ends an HTML
 // block at a blank line, so a line that is empty or only spaces starts with the character
 // reference &#10; (a newline) instead of a newline of the source; so does a first line after an
 // empty start, since HTML drops a newline right after <pre>.
 std::string pre_text(const std::string& sample) {
-  const std::string text = html_escape(sample);
+  const std::string text = html_escape(fold_lines(sample));
   std::string out;
   std::size_t begin = 0;
   bool first = true, first_empty = false;
@@ -358,8 +381,11 @@ void write_text_results(const CompareSettings& s, const Corpus& corpus, A& rnn, 
   };
   const std::string ref = "unigram entropy " + format_fixed(entropy, 2);
   Panel by_step, by_time;
+  // Log-scaled time axes: the first hundred steps, where the models differ most, get as much
+  // room as the last thousands. Step 0 (both at about ln V) is in metrics.csv and the README.
   by_step.options.title = "Loss on " + corpus_name(s.file) + " against training steps";
-  by_step.options.x_label = "step (both models saw the same batches)";
+  by_step.options.x_label = "step (both models saw the same batches; log scale)";
+  by_step.options.log_x = true;
   by_step.options.y_label = "loss (nats per character)";
   by_step.options.references = {{entropy, ref}};
   by_step.series = {
@@ -370,7 +396,7 @@ void write_text_results(const CompareSettings& s, const Corpus& corpus, A& rnn, 
              true)};
   by_time.options = by_step.options;
   by_time.options.title = "The same runs against each model's own training time";
-  by_time.options.x_label = "seconds of training (evaluation not counted)";
+  by_time.options.x_label = "seconds of training (evaluation not counted; log scale)";
   by_time.series = {
       series(rnn.name + " validation", rnn.val_seconds, rnn.val_loss, kRnnColor, false),
       series(lstm.name + " validation", lstm.val_seconds, lstm.val_loss, kLstmColor, false),
@@ -450,12 +476,13 @@ void write_text_results(const CompareSettings& s, const Corpus& corpus, A& rnn, 
   }
   md << "\n![Validation and training loss against steps and against seconds](loss.svg)\n\n";
   md << "## Gradient flow\n\n"
-     << flow_text << " (measured in " << format_duration(flow_seconds)
-     << ")\n\n![Gradient norm against steps back in time](gradient-flow.svg)\n\n";
+     << flow_text << " Measuring took " << format_duration(flow_seconds)
+     << ".\n\n![Gradient norm against steps back in time](gradient-flow.svg)\n\n";
   md << "## Samples\n\n";
   md << "At each milestone both models write " << s.sample_length << " characters after "
      << describe_prime(s.prime) << ", with the same random draws (seed " << s.seed
-     << ") at temperatures 0.5, 0.8 and 1.0.\n";
+     << ") at temperatures 0.5, 0.8 and 1.0. Lines longer than " << kFoldWidth
+     << " characters are folded where ↩ stands.\n";
   for (std::size_t m = 0; m < milestones.size(); ++m) {
     const std::int64_t step = milestones[m];
     double rv = NAN, lv = NAN;
@@ -535,8 +562,12 @@ void run_text(const CompareSettings& s, std::ostream& progress) {
 
   std::vector<std::int64_t> milestones;
   std::int64_t step = 0, chunk = 0;
+  // Validation at `step` (once: the end may have been validated already), and at a milestone
+  // the samples.
   auto checkpoint = [&](bool milestone) {
-    const double rv = rnn.validate(step, val, s), lv = lstm.validate(step, val, s);
+    const bool done = !rnn.val_step.empty() && rnn.val_step.back() == static_cast<double>(step);
+    const double rv = done ? rnn.val_loss.back() : rnn.validate(step, val, s);
+    const double lv = done ? lstm.val_loss.back() : lstm.validate(step, val, s);
     if (milestone) {
       milestones.push_back(step);
       rnn.sample(corpus.vocab, prime, s);

@@ -124,7 +124,7 @@ CompareSettings tiny_settings(const std::string& file, const std::string& out) {
   s.seq_len = 20;
   s.batch = 4;
   s.eval_every = 10;
-  s.sample_length = 60;
+  s.sample_length = 200;
   s.max_lag = 12;
   s.threads = 1;
   s.dropout = 0;
@@ -270,6 +270,25 @@ TEST_CASE("a text comparison writes its gallery, plots and metrics", "[compare]"
     at = end;
   }
   CHECK(tables == 6);
+  // Sample lines are folded at 64 characters, the fold marked with ↩ (3 bytes in UTF-8).
+  at = 0;
+  while ((at = md.find("<pre>", at)) != std::string::npos) {
+    const std::size_t end = md.find("</pre>", at);
+    std::string sample = md.substr(at + 5, end - at - 5);
+    for (const auto& [entity, plain] : {std::pair<std::string, std::string>{"&#10;", "\n"},
+                                        {"&amp;", "&"},
+                                        {"&lt;", "<"},
+                                        {"&gt;", ">"}})
+      for (std::size_t k; (k = sample.find(entity)) != std::string::npos;)
+        sample.replace(k, entity.size(), plain);
+    std::istringstream lines(sample);
+    for (std::string line; std::getline(lines, line);) {
+      const bool folded = line.size() >= 3 && line.compare(line.size() - 3, 3, "\u21a9") == 0;
+      CHECK(line.size() <= (folded ? 64u + 3u : 64u));
+      if (folded) CHECK(line.size() == 64u + 3u);
+    }
+    at = end;
+  }
 
   const std::string csv = testing::read_file(out + "/metrics.csv");
   CHECK(csv.rfind("metric,model,step,seconds,lag,value\n", 0) == 0);
@@ -279,6 +298,8 @@ TEST_CASE("a text comparison writes its gallery, plots and metrics", "[compare]"
     CHECK(csv.find(row) != std::string::npos);
   }
   CHECK(csv.find("grad_norm,lstm,30,,13,") == std::string::npos);
+  // Step 30 is both an evaluation (every 10) and the end: validated once.
+  CHECK(csv.find("val_loss,rnn,30,") == csv.rfind("val_loss,rnn,30,"));
 }
 
 TEST_CASE("a comparison with the same settings draws the same samples", "[compare]") {
