@@ -271,6 +271,11 @@ std::string render_svg(const PlotOptions& options, const std::vector<Series>& se
     y_lo = std::min(y_lo, r.y);
     y_hi = std::max(y_hi, r.y);
   }
+  for (double y : options.y_include) {
+    if (!drawable(y, options.log_y)) continue;
+    y_lo = std::min(y_lo, y);
+    y_hi = std::max(y_hi, y);
+  }
   const Axis xa = options.log_x ? log_axis(x_lo, x_hi) : linear_axis(x_lo, x_hi);
   const Axis ya = options.log_y ? log_axis(y_lo, y_hi) : linear_axis(y_lo, y_hi);
 

@@ -32,6 +32,9 @@ struct PlotOptions {
   bool log_x = false, log_y = false;
   int width = 720, height = 440;  // pixels; smaller than 240 by 160 is raised to that
   std::vector<ReferenceLine> references;
+  // Values the y axis covers besides the data (drawable ones only): room above a curve that
+  // reaches its maximum, 1.05 for an accuracy, say.
+  std::vector<double> y_include;
 };
 
 // The SVG document of the plot. Text is escaped, so labels may hold any characters.

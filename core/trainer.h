@@ -160,8 +160,8 @@ class Trainer {
     a.add_string("optimizer", &s.optimizer, "update rule", {"adam", "adagrad", "sgd", "rmsprop"});
     a.add_double("clip", &s.clip, "largest global gradient norm (0: no clipping)", 0, 1e12);
     a.add_double("dropout", &s.dropout,
-                 "probability of dropping each input of the layers above the first (training "
-                 "only)",
+                 "probability of dropping each input of the layers above the first and of the "
+                 "output layer (training only)",
                  0, 0.9);
     a.add_double("state-reset", &s.reset,
                  "probability that a stream's carried state is zeroed before a chunk, so the "

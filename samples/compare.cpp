@@ -388,21 +388,24 @@ void write_text_results(const CompareSettings& s, const Corpus& corpus, A& rnn, 
   by_step.options.log_x = true;
   by_step.options.y_label = "loss (nats per character)";
   by_step.options.references = {{entropy, ref}};
-  by_step.series = {
-      series(rnn.name + " validation", rnn.val_step, rnn.val_loss, kRnnColor, false),
-      series(lstm.name + " validation", lstm.val_step, lstm.val_loss, kLstmColor, false),
-      series(rnn.name + " training (smoothed)", rnn.train_step, rnn.train_loss, kRnnColor, true),
-      series(lstm.name + " training (smoothed)", lstm.train_step, lstm.train_loss, kLstmColor,
-             true)};
+  // The four lines of a loss panel, against steps or against each model's training seconds.
+  auto loss_lines = [&](bool by_seconds) {
+    auto x = [&](const auto& c, bool val) {
+      return by_seconds ? (val ? c.val_seconds : c.train_seconds)
+                        : (val ? c.val_step : c.train_step);
+    };
+    return std::vector<Series>{
+        series(rnn.name + " validation", x(rnn, true), rnn.val_loss, kRnnColor, false),
+        series(lstm.name + " validation", x(lstm, true), lstm.val_loss, kLstmColor, false),
+        series(rnn.name + " training (smoothed)", x(rnn, false), rnn.train_loss, kRnnColor, true),
+        series(lstm.name + " training (smoothed)", x(lstm, false), lstm.train_loss, kLstmColor,
+               true)};
+  };
+  by_step.series = loss_lines(false);
   by_time.options = by_step.options;
   by_time.options.title = "The same runs against each model's own training time";
   by_time.options.x_label = "seconds of training (evaluation not counted; log scale)";
-  by_time.series = {
-      series(rnn.name + " validation", rnn.val_seconds, rnn.val_loss, kRnnColor, false),
-      series(lstm.name + " validation", lstm.val_seconds, lstm.val_loss, kLstmColor, false),
-      series(rnn.name + " training (smoothed)", rnn.train_seconds, rnn.train_loss, kRnnColor, true),
-      series(lstm.name + " training (smoothed)", lstm.train_seconds, lstm.train_loss, kLstmColor,
-             true)};
+  by_time.series = loss_lines(true);
   write_svg(dir + "/loss.svg", std::vector<Panel>{by_step, by_time});
 
   // gradient-flow.svg
@@ -701,6 +704,7 @@ void run_memory(const CompareSettings& s, std::ostream& progress) {
   final_panel.options.y_label = "accuracy on fresh sequences";
   final_panel.options.log_x = true;
   final_panel.options.references = {{1.0 / MemoryTask::kMarkers, "chance (1 in 8)"}};
+  final_panel.options.y_include = {0, 1.05};  // lines at 1 stay clear of the frame
   Series rs, ls;
   rs.label = "RNN";
   rs.color = kRnnColor;
@@ -718,6 +722,7 @@ void run_memory(const CompareSettings& s, std::ostream& progress) {
   curves.options.y_label = "accuracy";
   curves.options.height = 520;
   curves.options.references = final_panel.options.references;
+  curves.options.y_include = final_panel.options.y_include;
   const char* const shades[] = {"#1b9e77", "#d95f02", "#7570b3", "#e7298a",
                                 "#66a61e", "#e6ab02", "#a6761d", "#666666"};
   for (std::size_t g = 0; g < s.gaps.size(); ++g)

@@ -84,8 +84,8 @@ int main(int argc, char** argv) {
   a.add_int("lr-decay-every", &s.lr_decay_every, "steps between decays (0: never)", 0, 2000000000);
   a.add_double("clip", &s.clip, "largest global gradient norm (0: no clipping)", 0, 1e12);
   a.add_double("dropout", &s.dropout,
-               "dropout on the inputs of the layers above the first and "
-               "of the head (training only; memory task: none)",
+               "probability of dropping each input of the layers above the first and of the "
+               "output layer (training only; the memory task uses none)",
                0, 0.9);
   a.add_double("state-reset", &s.reset,
                "probability that a stream's carried state is zeroed before a chunk", 0, 1);

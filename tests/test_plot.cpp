@@ -545,3 +545,38 @@ TEST_CASE("write_svg writes the document through a temporary file", "[plot]") {
   }
   CHECK_FALSE(std::filesystem::exists(dir.file("no")));
 }
+
+TEST_CASE("y_include widens the y axis to cover the values it names", "[plot]") {
+  PlotOptions options;
+  const Series accuracy = make_series("acc", {5, 10, 20}, {1, 1, 0.3});
+  const std::vector<double> plain = tick_values(render_and_check(options, {accuracy}), "y");
+  REQUIRE(!plain.empty());
+  CHECK(plain.back() == Approx(1));  // the top tick is the frame: a line at 1 lies on it
+  options.y_include = {0, 1.05, std::numeric_limits<double>::quiet_NaN()};
+  const std::vector<double> wider = tick_values(render_and_check(options, {accuracy}), "y");
+  CHECK(wider.front() <= 0);
+  CHECK(wider.back() >= 1.05);
+}
+
+TEST_CASE("panels stack into one document, each drawn as alone", "[plot]") {
+  Panel top, bottom;
+  top.options.title = "against steps";
+  top.series = {make_series("a", {1, 2, 3}, {3, 2, 1})};
+  bottom.options.title = "against seconds";
+  bottom.options.height = 300;
+  bottom.series = {make_series("a", {1, 2}, {3, 1}), make_series("b", {1, 2}, {2, 1})};
+  const std::string doc = render_svg(std::vector<Panel>{top, bottom});
+  Element root;
+  REQUIRE_NOTHROW(root = parse_xml(doc));
+  REQUIRE(root.name == "svg");
+  CHECK(root.attributes.at("height") == "740");  // 440 + 300
+  const std::vector<const Element*> panels = all(root, "svg");
+  REQUIRE(panels.size() == 3);  // the figure and its two panels
+  CHECK(panels[1]->attributes.at("y") == "0");
+  CHECK(panels[2]->attributes.at("y") == "440");
+  CHECK(all(*panels[1], "polyline").size() == 1);
+  CHECK(all(*panels[2], "polyline").size() == 2);
+  // A panel is the single plot's document without its XML declaration.
+  const std::string alone = render_svg(bottom.options, bottom.series);
+  CHECK(doc.find(alone.substr(alone.find("<svg") + 4)) != std::string::npos);
+}
