@@ -749,12 +749,12 @@ void run_memory(const CompareSettings& s, std::ostream& progress) {
         "and the cue `?`; after the cue the model must name the marker. Only that prediction "
         "carries a loss. Local statistics are no help: the filler is random and every marker is "
         "equally likely, so a model that forgets scores 1 in 8.\n\n";
-  md << "Both models: " << s.layers << " layer(s), RNN hidden " << rnn_hidden << " ("
-     << format_count(static_cast<double>(rnn.empty() ? 0 : rnn[0].parameters))
+  md << "Both models: " << s.layers << (s.layers == 1 ? " layer" : " layers") << ", RNN hidden "
+     << rnn_hidden << " (" << format_count(static_cast<double>(rnn.empty() ? 0 : rnn[0].parameters))
      << " parameters), LSTM hidden " << s.hidden << " ("
      << format_count(static_cast<double>(lstm.empty() ? 0 : lstm[0].parameters))
-     << " parameters); for each gap a fresh model from seed " << s.seed << ", " << s.steps
-     << " steps of " << s.batch
+     << " parameters); for each gap a fresh model from seed " << s.seed << ", "
+     << format_count(s.steps) << " steps of " << s.batch
      << " new random sequences (the same sequences for both models), Adam, learning rate "
      << number(s.lr) << ", clip " << number(s.clip) << ", " << s.threads
      << " threads. Accuracy: the most likely character after the cue, on 2,000 fresh "

@@ -66,14 +66,15 @@ int main(int argc, char** argv) {
                "the output folder (default: samples/NAME for FILE NAME.txt, samples/memory for "
                "the memory task)");
   a.add_int("steps", &s.steps,
-            "steps per model (text: stop there; memory: steps per gap; default 3000 for memory)", 0,
-            2000000000);
+            "steps per model; text: stop there (0: no limit); memory: steps per gap (3000 "
+            "unless given)",
+            0, 2000000000);
   a.add_double("minutes", &s.minutes,
-               "text: stop after this many minutes in all, both models and evaluation (default "
-               "10 when --steps is not given)",
+               "text: stop after this many minutes in all, evaluation included (10 when neither "
+               "--steps nor --minutes is given; 0: no limit)",
                0, 1e6);
-  a.add_int("hidden", &s.hidden, "hidden units per layer (memory task default: 64)", 1, 8192);
-  a.add_int("layers", &s.layers, "stacked recurrent layers (memory task default: 1)", 1, 16);
+  a.add_int("hidden", &s.hidden, "hidden units per layer (memory task: 64 unless given)", 1, 8192);
+  a.add_int("layers", &s.layers, "stacked recurrent layers (memory task: 1 unless given)", 1, 16);
   a.add_flag("match-params", &s.match_params,
              "widen the RNN to about the LSTM's number of parameters");
   a.add_int("seq-len", &s.seq_len, "characters per chunk (truncated BPTT length)", 1, 100000);
