@@ -49,6 +49,13 @@ int rnn_hidden_matching_lstm(int V, int lstm_hidden, int layers) {
   return best;
 }
 
+std::string corpus_name(const std::string& path) {
+  std::string base = std::filesystem::path(path).filename().string();
+  const std::size_t dot = base.find_last_of('.');
+  if (dot != std::string::npos && dot > 0) base = base.substr(0, dot);
+  return base;
+}
+
 double unigram_entropy(const std::vector<int>& ids, int V) {
   std::vector<double> count(static_cast<std::size_t>(V), 0.0);
   for (int id : ids)
@@ -86,13 +93,14 @@ std::vector<double> gradient_flow(Model& model, const std::vector<int>& text, in
     states[static_cast<std::size_t>(last - i)] = state;
   }
   std::vector<double> flow(static_cast<std::size_t>(K), 0.0);
+  std::vector<double> squares(static_cast<std::size_t>(B));  // per stream: Σ over h of d²
   for (int k = 1; k <= K; ++k) {
     // Steps last-k+1 .. last from h_{last-k}: ∂L_last/∂state_in is ∂L_t/∂h_{t-k}.
     const std::size_t first = static_cast<std::size_t>(last - k + 1) * B;
     const Batch batch{B, k, &x[first], &y[first]};
     model.last_step_loss_and_grad(batch, states[static_cast<std::size_t>(k)].data(), scratch.data(),
                                   dstate.data());
-    std::vector<double> squares(static_cast<std::size_t>(B), 0.0);
+    std::fill(squares.begin(), squares.end(), 0.0);
     for (int tensor = 0; tensor < static_cast<int>(layout.tensors().size()); ++tensor) {
       const std::string& name = layout[tensor].name;
       if (name.size() < 3 || name.compare(name.size() - 3, 3, ".h0") != 0) continue;
@@ -321,13 +329,6 @@ bool is_milestone(std::int64_t step) {
   return false;
 }
 
-std::string corpus_name(const std::string& path) {
-  std::string base = std::filesystem::path(path).filename().string();
-  const std::size_t dot = base.find_last_of('.');
-  if (dot != std::string::npos && dot > 0) base = base.substr(0, dot);
-  return base;
-}
-
 std::string describe_prime(const std::string& prime) {
   if (prime.empty()) return "a newline";
   return "`" + prime + "`";
@@ -467,16 +468,16 @@ void write_text_results(const CompareSettings& s, const Corpus& corpus, A& rnn, 
   md << "## Validation loss\n\n";
   md << "| step | " << rnn.name << " | " << lstm.name << " | " << rnn.name << " seconds | "
      << lstm.name << " seconds |\n|---|---|---|---|---|\n";
-  for (std::int64_t m : milestones) {
-    const auto at = [&](const auto& c, const std::vector<double>& what) {
-      for (std::size_t i = 0; i < c.val_step.size(); ++i)
-        if (static_cast<std::int64_t>(c.val_step[i]) == m) return what[i];
-      return static_cast<double>(NAN);
-    };
-    md << "| " << m << " | " << fixed(at(rnn, rnn.val_loss), 3) << " | "
-       << fixed(at(lstm, lstm.val_loss), 3) << " | " << fixed(at(rnn, rnn.val_seconds), 1) << " | "
-       << fixed(at(lstm, lstm.val_seconds), 1) << " |\n";
-  }
+  // What a model recorded at its validation of `step` (NaN when there was none).
+  const auto at = [](const auto& c, const std::vector<double>& what, std::int64_t step) {
+    for (std::size_t i = 0; i < c.val_step.size(); ++i)
+      if (static_cast<std::int64_t>(c.val_step[i]) == step) return what[i];
+    return static_cast<double>(NAN);
+  };
+  for (std::int64_t m : milestones)
+    md << "| " << m << " | " << fixed(at(rnn, rnn.val_loss, m), 3) << " | "
+       << fixed(at(lstm, lstm.val_loss, m), 3) << " | " << fixed(at(rnn, rnn.val_seconds, m), 1)
+       << " | " << fixed(at(lstm, lstm.val_seconds, m), 1) << " |\n";
   md << "\n![Validation and training loss against steps and against seconds](loss.svg)\n\n";
   md << "## Gradient flow\n\n"
      << flow_text << " Measuring took " << format_duration(flow_seconds)
@@ -488,13 +489,9 @@ void write_text_results(const CompareSettings& s, const Corpus& corpus, A& rnn, 
      << " characters are folded where ↩ stands.\n";
   for (std::size_t m = 0; m < milestones.size(); ++m) {
     const std::int64_t step = milestones[m];
-    double rv = NAN, lv = NAN;
-    for (std::size_t i = 0; i < rnn.val_step.size(); ++i)
-      if (static_cast<std::int64_t>(rnn.val_step[i]) == step) rv = rnn.val_loss[i];
-    for (std::size_t i = 0; i < lstm.val_step.size(); ++i)
-      if (static_cast<std::int64_t>(lstm.val_step[i]) == step) lv = lstm.val_loss[i];
     md << "\n### Step " << step << (m + 1 == milestones.size() ? " (the end)" : "") << ": "
-       << rnn.name << " " << fixed(rv, 3) << ", " << lstm.name << " " << fixed(lv, 3) << "\n";
+       << rnn.name << " " << fixed(at(rnn, rnn.val_loss, step), 3) << ", " << lstm.name << " "
+       << fixed(at(lstm, lstm.val_loss, step), 3) << "\n";
     for (int t = 0; t < kTemperatureCount; ++t) {
       md << "\n<table><tr><th>" << rnn.name << ", temperature " << number(kTemperatures[t])
          << "</th><th>" << lstm.name << ", temperature " << number(kTemperatures[t])

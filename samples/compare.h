@@ -53,6 +53,10 @@ std::int64_t lstm_parameter_count(int V, int hidden, int layers);
 // The RNN hidden size whose parameter count is closest to that of an LSTM of lstm_hidden.
 int rnn_hidden_matching_lstm(int V, int lstm_hidden, int layers);
 
+// "data/shakespeare.txt" -> "shakespeare": the file name without folder and extension, which
+// names the default output folder and the plots.
+std::string corpus_name(const std::string& path);
+
 // -Σ_c p(c) log p(c) over the characters of ids (nats): the loss of the best model that
 // ignores context, a reference line for the loss plots.
 double unigram_entropy(const std::vector<int>& ids, int V);

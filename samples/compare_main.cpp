@@ -123,9 +123,7 @@ int main(int argc, char** argv) {
       if (s.steps == 0 && s.minutes == 0)
         throw UsageError("--steps 0 and --minutes 0 would never stop; give a limit");
       if (s.out.empty()) {
-        std::string name = s.file.substr(s.file.find_last_of('/') + 1);
-        const std::size_t dot = name.find_last_of('.');
-        if (dot != std::string::npos && dot > 0) name = name.substr(0, dot);
+        const std::string name = corpus_name(s.file);
         if (name.empty() || name == "." || name == "..")
           throw UsageError(s.file + ": cannot name an output folder after it; give --out DIR");
         s.out = "samples/" + name;
