@@ -110,8 +110,8 @@ class Writer {
 
 class Reader {
  public:
-  Reader(const std::vector<unsigned char>& bytes, const std::string& path)
-      : bytes_(bytes), path_(path) {}
+  Reader(const unsigned char* bytes, std::size_t size, const std::string& path)
+      : bytes_(bytes), size_(size), path_(path) {}
 
   std::uint32_t u32(const char* what) {
     need(4, what);
@@ -151,7 +151,7 @@ class Reader {
   std::string str(const char* what) {
     const std::uint32_t n = u32(what);
     need(n, what);
-    std::string s(reinterpret_cast<const char*>(bytes_.data() + pos_), n);
+    std::string s(reinterpret_cast<const char*>(bytes_ + pos_), n);
     pos_ += n;
     return s;
   }
@@ -170,7 +170,7 @@ class Reader {
     return v;
   }
 
-  std::size_t remaining() const { return bytes_.size() - pos_; }
+  std::size_t remaining() const { return size_ - pos_; }
   [[noreturn]] void fail(const std::string& why) const {
     throw CheckpointError(path_ + ": corrupt checkpoint (" + why + ")");
   }
@@ -180,7 +180,8 @@ class Reader {
     if (remaining() < n) fail(std::string("the payload ends inside the ") + what);
   }
 
-  const std::vector<unsigned char>& bytes_;
+  const unsigned char* bytes_;
+  std::size_t size_;
   const std::string& path_;
   std::size_t pos_ = 0;
 };
@@ -412,28 +413,36 @@ Checkpoint load_checkpoint(const std::string& path) {
   errno = 0;
   FileCloser in{std::fopen(path.c_str(), "rb")};
   if (!in.file) throw CheckpointError(path + ": cannot read: " + reason(errno));
-  const std::uintmax_t size = fs::file_size(path, ec);
-  if (ec) throw CheckpointError(path + ": cannot read: " + ec.message());
-  auto read_failed = [&]() {
-    return CheckpointError(path + ": cannot read: " +
-                           (std::ferror(in.file) ? reason(errno) : "the file changed while read"));
-  };
+  // Read to the end rather than trusting the size the file system reports: a file that grows
+  // or shrinks meanwhile is then judged by the bytes actually read.
+  std::vector<unsigned char> bytes;
+  const std::uintmax_t size_hint = fs::file_size(path, ec);
+  if (!ec) bytes.reserve(static_cast<std::size_t>(size_hint));
+  unsigned char chunk[1 << 16];
+  for (;;) {
+    errno = 0;
+    const std::size_t got = std::fread(chunk, 1, sizeof chunk, in.file);
+    bytes.insert(bytes.end(), chunk, chunk + got);
+    if (got < sizeof chunk) break;
+  }
+  if (std::ferror(in.file)) throw CheckpointError(path + ": cannot read: " + reason(errno));
+  return parse_checkpoint(bytes.data(), bytes.size(), path);
+}
 
+Checkpoint parse_checkpoint(const unsigned char* data, std::size_t size, const std::string& path) {
   // The header, or as much of it as there is. Each check uses only bytes that exist.
-  unsigned char header[kHeaderBytes];
-  const std::size_t got = size < kHeaderBytes ? static_cast<std::size_t>(size) : kHeaderBytes;
-  errno = 0;
-  if (std::fread(header, 1, got, in.file) != got) throw read_failed();
+  const std::size_t got = size < kHeaderBytes ? size : kHeaderBytes;
   const std::string truncated_header = path + ": truncated checkpoint (expected at least " +
                                        std::to_string(kHeaderBytes + kTrailerBytes) +
                                        " bytes, found " + std::to_string(size) + ")";
   const std::size_t magic_got = got < sizeof kMagic ? got : sizeof kMagic;
-  if (std::memcmp(header, kMagic, magic_got) != 0)
+  if (size == 0) throw CheckpointError(path + ": the file is empty, not a checkpoint");
+  if (std::memcmp(data, kMagic, magic_got) != 0)
     throw CheckpointError(path + ": not a charnn checkpoint (bad magic number)");
   if (got < kVersionAt + 4) throw CheckpointError(truncated_header);
   std::uint32_t version = 0;
   for (int k = 0; k < 4; ++k)
-    version |= static_cast<std::uint32_t>(header[kVersionAt + k]) << (8 * k);
+    version |= static_cast<std::uint32_t>(data[kVersionAt + k]) << (8 * k);
   if (version != kCheckpointVersion)
     throw CheckpointError(path + ": checkpoint format version " + std::to_string(version) +
                           " is not supported (this program reads version " +
@@ -441,10 +450,10 @@ Checkpoint load_checkpoint(const std::string& path) {
   if (got < kHeaderBytes) throw CheckpointError(truncated_header);
   std::uint64_t length = 0;
   for (int k = 0; k < 8; ++k)
-    length |= static_cast<std::uint64_t>(header[kLengthAt + k]) << (8 * k);
+    length |= static_cast<std::uint64_t>(data[kLengthAt + k]) << (8 * k);
 
-  // The file must be exactly header + payload + checksum. This also bounds `length` by the
-  // file's real size before anything is allocated.
+  // The data must be exactly header + payload + checksum. This also bounds `length` by the
+  // real size before anything is allocated.
   const std::uint64_t overhead = kHeaderBytes + kTrailerBytes;
   if (length > std::numeric_limits<std::uint64_t>::max() - overhead)
     throw CheckpointError(path + ": corrupt checkpoint (payload length " + std::to_string(length) +
@@ -458,21 +467,17 @@ Checkpoint load_checkpoint(const std::string& path) {
                           " bytes, found " + std::to_string(size) +
                           ": extra bytes after the checksum)");
 
-  std::vector<unsigned char> payload(static_cast<std::size_t>(length));
-  unsigned char trailer[kTrailerBytes];
-  errno = 0;
-  if (std::fread(payload.data(), 1, payload.size(), in.file) != payload.size() ||
-      std::fread(trailer, 1, kTrailerBytes, in.file) != kTrailerBytes)
-    throw read_failed();
+  const unsigned char* payload = data + kHeaderBytes;
+  const std::size_t payload_size = static_cast<std::size_t>(length);
   std::uint32_t stored_crc = 0;
   for (int k = 0; k < 4; ++k)
-    stored_crc |= static_cast<std::uint32_t>(trailer[k]) << (8 * k);
-  if (crc32(payload.data(), payload.size()) != stored_crc)
+    stored_crc |= static_cast<std::uint32_t>(payload[payload_size + k]) << (8 * k);
+  if (crc32(payload, payload_size) != stored_crc)
     throw CheckpointError(path + ": checksum mismatch: the file is corrupted");
 
   // The checksum matches, so these are the bytes a writer produced. Still, trust no count until
   // it is checked: a buggy or hostile writer can compute a checksum too.
-  Reader r(payload, path);
+  Reader r(payload, payload_size, path);
   Checkpoint ck = read_payload(r);
   const std::string problem = structure_problem(ck);
   if (!problem.empty()) r.fail(problem);

@@ -66,11 +66,17 @@ struct Checkpoint {
 void save_checkpoint(const std::string& path, const Checkpoint& ck);
 
 // Reads and verifies a checkpoint. Every problem is a CheckpointError starting with the path:
-// "PATH: no such file", "PATH: is a directory", "PATH: not a charnn checkpoint (bad magic
+// "PATH: no such file", "PATH: is a directory", "PATH: the file is empty, not a checkpoint",
+// "PATH: not a charnn checkpoint (bad magic
 // number)", "PATH: checkpoint format version N is not supported (this program reads version 1)",
 // "PATH: truncated checkpoint (expected X bytes, found Y)", "PATH: checksum mismatch: the file
 // is corrupted", or "PATH: corrupt checkpoint (WHAT)" for a count or value that cannot be right.
 Checkpoint load_checkpoint(const std::string& path);
+
+// The same checks on a checkpoint already in memory (`size` bytes at `data`, the whole file);
+// `path` only names it in messages. load_checkpoint reads the file and calls this; the fuzz
+// target (tests/fuzz/fuzz_checkpoint.cpp) calls it directly.
+Checkpoint parse_checkpoint(const unsigned char* data, std::size_t size, const std::string& path);
 
 // CRC-32 of `size` bytes (IEEE 802.3 polynomial, reflected, as zlib's crc32). To checksum data
 // in pieces, pass the previous result as `crc`: crc32(b, nb, crc32(a, na)) == crc32(a+b).

@@ -22,6 +22,15 @@ typename Net::Config config_from_checkpoint(const Checkpoint& ck, const std::str
   }
   if (cfg.vocab < 1 || cfg.hidden < 1 || cfg.layers < 1)
     throw CheckpointError(path + ": corrupt checkpoint (empty model)");
+  // Every layer has at least a hidden x hidden recurrent matrix, so the stored parameters
+  // bound the sizes. Checked before the model is built: settings that disagree with the
+  // tensors must not make us allocate a model larger than the file.
+  const double at_least = static_cast<double>(cfg.hidden) * cfg.hidden * cfg.layers;
+  if (at_least > static_cast<double>(ck.params.size()))
+    throw CheckpointError(path + ": corrupt checkpoint (its settings, " +
+                          std::to_string(cfg.layers) + " layers of " + std::to_string(cfg.hidden) +
+                          ", need more parameters than the " + std::to_string(ck.params.size()) +
+                          " it holds)");
   return cfg;
 }
 

@@ -455,7 +455,8 @@ TEST_CASE("a checkpoint cut short anywhere is reported as truncated", "[checkpoi
   for (std::size_t n : cuts) {
     write_bytes(cut_path, good.substr(0, n));
     const std::string expected =
-        n < 20 ? cut_path + ": truncated checkpoint (expected at least 24 bytes, found " +
+        n == 0   ? cut_path + ": the file is empty, not a checkpoint"
+        : n < 20 ? cut_path + ": truncated checkpoint (expected at least 24 bytes, found " +
                      std::to_string(n) + ")"
                : cut_path + ": truncated checkpoint (expected " + total + " bytes, found " +
                      std::to_string(n) + ")";
