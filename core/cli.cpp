@@ -56,6 +56,7 @@ void ArgParser::add_int(const std::string& name, int* target, const std::string&
   o.metavar = "N";
   o.help = help;
   o.default_text = std::to_string(*target);
+  o.range_text = std::to_string(min) + " to " + std::to_string(max);
   o.set = [name, target, min, max](const std::string& text) {
     const long v = parse_long(name, text);
     if (v < min || v > max)
@@ -73,6 +74,7 @@ void ArgParser::add_double(const std::string& name, double* target, const std::s
   o.metavar = "X";
   o.help = help;
   o.default_text = format_double(*target);
+  o.range_text = format_double(min) + " to " + format_double(max);
   o.set = [name, target, min, max](const std::string& text) {
     const double v = parse_double(name, text);
     if (v < min || v > max)
@@ -167,6 +169,11 @@ bool ArgParser::parse(int argc, const char* const* argv, std::ostream& out) {
       }
       if (!inline_value) {
         if (k + 1 >= argc) throw UsageError("--" + name + ": missing value (" + o->metavar + ")");
+        // "--checkpoint --quiet" is a forgotten value, not a file named "--quiet". A value that
+        // really starts with "--" can be given as --name=VALUE.
+        const std::string next = argv[k + 1];
+        if (next.size() > 2 && next.compare(0, 2, "--") == 0)
+          throw UsageError("--" + name + ": missing value (" + o->metavar + ") before " + next);
         value = argv[++k];
       }
       o->set(value);
@@ -222,7 +229,10 @@ void ArgParser::print_usage(std::ostream& out) const {
     out << "  " << std::left << std::setw(24) << left;
     if (left.size() >= 24) out << "\n  " << std::string(24, ' ');
     std::string help = o.help;
-    if (o.takes_value && !o.default_text.empty()) help += " (default: " + o.default_text + ")";
+    if (o.takes_value && !o.range_text.empty())
+      help += " (" + o.range_text + "; default: " + o.default_text + ")";
+    else if (o.takes_value && !o.default_text.empty())
+      help += " (default: " + o.default_text + ")";
     write_wrapped(out, help, 26);
   }
 }

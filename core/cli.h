@@ -47,6 +47,7 @@ class ArgParser {
     std::string metavar;
     std::string help;
     std::string default_text;
+    std::string range_text;  // "1 to 8192" for numbers
     bool takes_value = true;
     std::function<void(const std::string&)> set;
   };

@@ -111,6 +111,56 @@ inline std::vector<std::pair<std::string, std::string>> settings_to_config(const
           {"lowercase", s.lowercase ? "1" : "0"}};
 }
 
+// Declares every flag of ./train_rnn and ./train_lstm (`model` is "rnn" or "lstm") with its
+// range; ArgParser::parse then fills `s`. The trainer and the command-line fuzz target
+// (tests/fuzz/fuzz_cli.cpp) both use it.
+inline void add_train_flags(ArgParser& a, TrainSettings& s, const std::string& model) {
+  a.add_positional("FILE", &s.file, "the training text (UTF-8)", true);
+  a.add_int("hidden", &s.hidden, "hidden units per layer", 1, 8192);
+  a.add_int("layers", &s.layers, "stacked recurrent layers", 1, 16);
+  a.add_int("seq-len", &s.seq_len, "characters per chunk (truncated BPTT length)", 1, 100000);
+  a.add_int("batch", &s.batch, "parallel streams per step", 1, 100000);
+  a.add_int("steps", &s.steps, "stop after this many steps in total (0: no limit)", 0, 2000000000);
+  a.add_int("epochs", &s.epochs, "stop after this many passes over the text (0: no limit)", 0,
+            1000000);
+  a.add_double("minutes", &s.minutes, "stop after this many minutes of this run (0: no limit)", 0,
+               1e6);
+  a.add_double("lr", &s.lr, "learning rate", 1e-12, 1e3);
+  a.add_string("optimizer", &s.optimizer, "update rule", {"adam", "adagrad", "sgd", "rmsprop"});
+  a.add_double("clip", &s.clip, "largest global gradient norm (0: no clipping)", 0, 1e12);
+  a.add_double("dropout", &s.dropout,
+               "probability of dropping each input of the layers above the first and of the "
+               "output layer (training only)",
+               0, 0.9);
+  a.add_double("state-reset", &s.reset,
+               "probability that a stream's carried state is zeroed before a chunk, so the "
+               "model also learns to start from nothing, as validation does",
+               0, 1);
+  a.add_double("lr-decay", &s.lr_decay,
+               "multiply the learning rate by this every "
+               "--lr-decay-every steps",
+               1e-6, 1);
+  a.add_int("lr-decay-every", &s.lr_decay_every, "steps between learning-rate decays (0: never)", 0,
+            2000000000);
+  a.add_int("seed", &s.seed, "seed of the initial weights", 0, 2147483647);
+  a.add_int("threads", &s.threads, "worker threads", 1, 256);
+  a.add_int("eval-every", &s.eval_every, "steps between validations and checkpoints", 1,
+            2000000000);
+  a.add_int("sample-every", &s.sample_every, "steps between printed samples (0: never)", 0,
+            2000000000);
+  a.add_int("sample-length", &s.sample_length, "characters per printed sample", 1, 1000000);
+  a.add_int("print-every", &s.print_every,
+            "steps between progress lines when output is not a terminal", 1, 2000000000);
+  a.add_string("checkpoint", &s.checkpoint,
+               "where to save checkpoints (default: " + model +
+                   ".ckpt; the best one goes beside it as NAME.best.ckpt)");
+  a.add_string("resume", &s.resume, "continue the run saved in this checkpoint");
+  a.add_string("log", &s.log, "append a CSV line per evaluation to this file");
+  a.add_double("val-frac", &s.val_frac, "fraction of the text, at its end, that validates", 0, 0.9);
+  a.add_flag("lowercase", &s.lowercase, "fold ASCII letters to lower case");
+  a.add_flag("quiet", &s.quiet, "print only the final summary line (and errors)");
+}
+
 template <class Net>
 class Trainer {
  public:
@@ -140,57 +190,12 @@ class Trainer {
     ArgParser a(program_, "FILE [options]",
                 std::string("Trains a character-level ") +
                     (std::string(Net::kName) == "lstm" ? "LSTM" : "vanilla RNN") +
-                    " language model on a UTF-8 text file. The first (1 - val-frac) of the\n"
-                    "text trains, the rest validates. Progress, samples and validation loss are\n"
-                    "printed as it learns; checkpoints are written at every evaluation, at the\n"
-                    "end and on Ctrl-C. Training stops at whichever of --steps, --epochs and\n"
-                    "--minutes comes first.");
-    a.add_positional("FILE", &s.file, "the training text (UTF-8)", true);
-    a.add_int("hidden", &s.hidden, "hidden units per layer", 1, 8192);
-    a.add_int("layers", &s.layers, "stacked recurrent layers", 1, 16);
-    a.add_int("seq-len", &s.seq_len, "characters per chunk (truncated BPTT length)", 1, 100000);
-    a.add_int("batch", &s.batch, "parallel streams per step", 1, 100000);
-    a.add_int("steps", &s.steps, "stop after this many steps in total (0: no limit)", 0,
-              2000000000);
-    a.add_int("epochs", &s.epochs, "stop after this many passes over the text (0: no limit)", 0,
-              1000000);
-    a.add_double("minutes", &s.minutes, "stop after this many minutes of this run (0: no limit)", 0,
-                 1e6);
-    a.add_double("lr", &s.lr, "learning rate", 1e-12, 1e3);
-    a.add_string("optimizer", &s.optimizer, "update rule", {"adam", "adagrad", "sgd", "rmsprop"});
-    a.add_double("clip", &s.clip, "largest global gradient norm (0: no clipping)", 0, 1e12);
-    a.add_double("dropout", &s.dropout,
-                 "probability of dropping each input of the layers above the first and of the "
-                 "output layer (training only)",
-                 0, 0.9);
-    a.add_double("state-reset", &s.reset,
-                 "probability that a stream's carried state is zeroed before a chunk, so the "
-                 "model also learns to start from nothing, as validation does",
-                 0, 1);
-    a.add_double("lr-decay", &s.lr_decay,
-                 "multiply the learning rate by this every "
-                 "--lr-decay-every steps",
-                 1e-6, 1);
-    a.add_int("lr-decay-every", &s.lr_decay_every, "steps between learning-rate decays (0: never)",
-              0, 2000000000);
-    a.add_int("seed", &s.seed, "seed of the initial weights", 0, 2147483647);
-    a.add_int("threads", &s.threads, "worker threads", 1, 256);
-    a.add_int("eval-every", &s.eval_every, "steps between validations and checkpoints", 1,
-              2000000000);
-    a.add_int("sample-every", &s.sample_every, "steps between printed samples (0: never)", 0,
-              2000000000);
-    a.add_int("sample-length", &s.sample_length, "characters per printed sample", 1, 1000000);
-    a.add_int("print-every", &s.print_every,
-              "steps between progress lines when output is not a terminal", 1, 2000000000);
-    a.add_string("checkpoint", &s.checkpoint,
-                 std::string("where to save checkpoints (default: ") + Net::kName +
-                     ".ckpt; the best one goes beside it as NAME.best.ckpt)");
-    a.add_string("resume", &s.resume, "continue the run saved in this checkpoint");
-    a.add_string("log", &s.log, "append a CSV line per evaluation to this file");
-    a.add_double("val-frac", &s.val_frac, "fraction of the text, at its end, that validates", 0,
-                 0.9);
-    a.add_flag("lowercase", &s.lowercase, "fold ASCII letters to lower case");
-    a.add_flag("quiet", &s.quiet, "print only the final summary line (and errors)");
+                    " language model on a UTF-8 text\n"
+                    "file. The first (1 - val-frac) of the text trains, the rest validates.\n"
+                    "Progress, samples and validation loss are printed as it learns; checkpoints\n"
+                    "are written at every evaluation, at the end and on Ctrl-C or SIGTERM.\n"
+                    "Training stops at whichever of --steps, --epochs and --minutes comes first.");
+    add_train_flags(a, s, Net::kName);
     if (!a.parse(argc, argv, std::cout)) return false;
     if (s.checkpoint.empty()) s.checkpoint = std::string(Net::kName) + ".ckpt";
     if (!s.resume.empty()) restore_settings(a);
