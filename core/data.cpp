@@ -6,18 +6,43 @@ namespace charnn {
 
 Corpus load_corpus(const std::string& path, double val_frac, bool lowercase,
                    const Vocabulary& vocab) {
-  const std::string bytes = read_file(path);
-  if (bytes.empty()) throw TextError(path + ": the file is empty");
-  std::u32string text = decode_utf8(bytes, path);
-  if (lowercase) text = ascii_lowercase(std::move(text));
-  Corpus c;
-  c.vocab = vocab.size() > 0 ? vocab : Vocabulary::from_text(text);
-  const std::vector<int> ids = c.vocab.encode(text, path);
+  // Memory: the file's bytes and one int per character, nothing else of the text's size; the
+  // bytes are decoded twice (once for the alphabet and the count, once into ids) instead of
+  // being kept as code points (docs/robustness.md, "Large input").
+  const std::string bytes = read_text_file(path);
+  auto fold = [lowercase](char32_t c) {
+    return lowercase && c >= U'A' && c <= U'Z' ? c + (U'a' - U'A') : c;
+  };
+  Corpus corpus;
+  std::size_t n = 0;
+  if (vocab.size() > 0) {
+    corpus.vocab = vocab;
+    for_each_code_point(bytes, path, [&n](char32_t, std::size_t) { ++n; });
+  } else {
+    std::vector<unsigned char> seen(0x110000, 0);  // one flag per code point
+    for_each_code_point(bytes, path, [&](char32_t c, std::size_t) {
+      seen[fold(c)] = 1;
+      ++n;
+    });
+    std::vector<char32_t> symbols;
+    for (char32_t c = 0; c < seen.size(); ++c)
+      if (seen[c]) symbols.push_back(c);
+    corpus.vocab = Vocabulary(std::move(symbols));
+  }
   const std::size_t n_train =
-      static_cast<std::size_t>(std::floor(static_cast<double>(ids.size()) * (1.0 - val_frac)));
-  c.train.assign(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(n_train));
-  c.val.assign(ids.begin() + static_cast<std::ptrdiff_t>(n_train), ids.end());
-  return c;
+      static_cast<std::size_t>(std::floor(static_cast<double>(n) * (1.0 - val_frac)));
+  corpus.train.reserve(n_train);
+  corpus.val.reserve(n - n_train);
+  std::size_t k = 0;
+  for_each_code_point(bytes, path, [&](char32_t c, std::size_t) {
+    const int id = corpus.vocab.id(fold(c));
+    if (id < 0)
+      throw TextError(path + ": character " + describe_char(fold(c)) + " at position " +
+                      std::to_string(k) + " is not in the vocabulary");
+    (k < n_train ? corpus.train : corpus.val).push_back(id);
+    ++k;
+  });
+  return corpus;
 }
 
 Batcher::Batcher(const std::vector<int>& ids, int B, int T) : ids_(&ids), B_(B), T_(T) {

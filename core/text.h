@@ -37,6 +37,20 @@ std::string write_file_atomically(const std::string& path, const void* data, std
 // included) of the first byte of the bad sequence and XX that byte.
 std::u32string decode_utf8(const std::string& bytes, const std::string& source);
 
+// The same decoding without building the text: calls on_char(c, offset) for each code point c
+// in order (offset: the byte where its sequence starts), with the same checks and the same
+// TextError. Corpora are decoded this way, straight into ids, so a 200 MB text never exists
+// as 800 MB of code points.
+template <class OnChar>
+void for_each_code_point(const std::string& bytes, const std::string& source, OnChar on_char);
+
+// A text file's bytes, checked to be text before anyone decodes them: throws TextError
+// "PATH: the file is empty", "PATH: is UTF-16 text (it starts with the UTF-16 byte-order mark
+// FF FE); convert it to UTF-8 first, e.g. with iconv -f UTF-16 -t UTF-8" (also for FE FF and
+// for UTF-32), or "PATH: byte N is 0 (NUL), which text never contains: this is a binary file,
+// or UTF-16/UTF-32 text". read_file's errors pass through.
+std::string read_text_file(const std::string& path);
+
 // Code points to UTF-8. The input is assumed valid (it came from decode_utf8 or a vocabulary).
 std::string encode_utf8(char32_t c);
 std::string encode_utf8(const std::u32string& text);
@@ -89,5 +103,55 @@ class Vocabulary {
 // paragraphs; records with no text are skipped. An unterminated quoted field throws TextError
 // naming the byte offset where it starts.
 std::string haikus_csv_to_text(const std::string& csv);
+
+// ---------------------------------------------------------------------------------------------
+// for_each_code_point, defined here because it is a template.
+
+namespace detail {
+[[noreturn]] void throw_invalid_utf8(const std::string& bytes, std::size_t at,
+                                     const std::string& source);
+}
+
+template <class OnChar>
+void for_each_code_point(const std::string& bytes, const std::string& source, OnChar on_char) {
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  const std::size_t n = bytes.size();
+  std::size_t i = 0;
+  if (n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) i = 3;  // byte-order mark
+  while (i < n) {
+    const unsigned b0 = p[i];
+    if (b0 < 0x80) {  // ASCII, by far the most common case
+      on_char(static_cast<char32_t>(b0), i);
+      ++i;
+      continue;
+    }
+    // The lead byte gives the length and the smallest value that needs that length; anything
+    // smaller is an overlong form. C0 and C1 could only start overlong 2-byte forms, and F5..FF
+    // would start values above U+10FFFF, so they are refused here.
+    int length;
+    char32_t c, smallest;
+    if (b0 >= 0xC2 && b0 <= 0xDF) {
+      length = 2, c = b0 & 0x1F, smallest = 0x80;
+    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+      length = 3, c = b0 & 0x0F, smallest = 0x800;
+    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+      length = 4, c = b0 & 0x07, smallest = 0x10000;
+    } else {
+      detail::throw_invalid_utf8(bytes, i, source);  // a stray continuation byte, C0, C1, F5..FF
+    }
+    if (n - i < static_cast<std::size_t>(length))
+      detail::throw_invalid_utf8(bytes, i, source);  // cut off by the end
+    for (int k = 1; k < length; ++k) {
+      const unsigned b = p[i + k];
+      if ((b & 0xC0) != 0x80) detail::throw_invalid_utf8(bytes, i, source);  // stops early
+      c = (c << 6) | (b & 0x3F);
+    }
+    // Above U+10FFFF (F4 90..) or a surrogate (ED A0..ED BF): not a character.
+    if (c < smallest || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+      detail::throw_invalid_utf8(bytes, i, source);
+    on_char(c, i);
+    i += static_cast<std::size_t>(length);
+  }
+}
 
 }  // namespace charnn

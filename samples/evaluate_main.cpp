@@ -1,4 +1,5 @@
 // ./evaluate CHECKPOINT FILE: the model's loss on a whole text, in nats and bits per character.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <exception>
@@ -30,30 +31,33 @@ int run(const Settings& st, const Checkpoint& ck) {
   load_parameters(model, ck, st.checkpoint);
   const Vocabulary vocab(ck.vocabulary);
 
-  const std::string bytes = read_file(st.file);
-  std::u32string text = decode_utf8(bytes, st.file);
-  if (ck.setting("lowercase", st.checkpoint) == "1") text = ascii_lowercase(text);
+  // Decoded straight into ids: the text is never held as code points (docs/robustness.md).
+  const std::string bytes = read_text_file(st.file);
+  const bool lowercase = ck.setting("lowercase", st.checkpoint) == "1";
+  std::size_t n = 0;
+  for_each_code_point(bytes, st.file, [&n](char32_t, std::size_t) { ++n; });
 
   // Characters the model has never seen have no id: report them, then skip them (or stop).
   std::vector<int> ids;
-  ids.reserve(text.size());
-  std::size_t unknown = 0;
+  ids.reserve(n);
+  std::size_t unknown = 0, position = 0;
   std::vector<char32_t> examples;
-  for (std::size_t k = 0; k < text.size(); ++k) {
-    const int id = vocab.id(text[k]);
+  for_each_code_point(bytes, st.file, [&](char32_t c, std::size_t) {
+    if (lowercase && c >= U'A' && c <= U'Z') c += U'a' - U'A';
+    const int id = vocab.id(c);
+    ++position;
     if (id >= 0) {
       ids.push_back(id);
-      continue;
+      return;
     }
     if (st.strict)
-      throw TextError(st.file + ": character " + describe_char(text[k]) + " at position " +
-                      std::to_string(k) + " is not in the model's vocabulary (--strict)");
+      throw TextError(st.file + ": character " + describe_char(c) + " at position " +
+                      std::to_string(position - 1) +
+                      " is not in the model's vocabulary (--strict)");
     ++unknown;
-    bool seen = false;
-    for (char32_t e : examples)
-      seen = seen || e == text[k];
-    if (!seen && examples.size() < 5) examples.push_back(text[k]);
-  }
+    if (examples.size() < 5 && std::find(examples.begin(), examples.end(), c) == examples.end())
+      examples.push_back(c);
+  });
   if (unknown > 0) {
     std::string list;
     for (char32_t e : examples)
