@@ -1,6 +1,7 @@
 #include "core/progress.h"
 
 #include <cmath>
+#include <fstream>
 
 #if defined(_WIN32)
 #include <io.h>
@@ -82,6 +83,17 @@ std::string format_fixed(double value, int digits) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", digits, value);
   return buf;
+}
+
+double available_memory_bytes() {
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key, unit;
+  double value = 0;
+  while (meminfo >> key >> value) {
+    std::getline(meminfo, unit);
+    if (key == "MemAvailable:") return value * 1024;  // the file gives kB
+  }
+  return 0;
 }
 
 }  // namespace charnn

@@ -38,4 +38,9 @@ class StatusLine {
   bool open_ = false;
 };
 
+// The memory the system says a new program could use without swapping (MemAvailable in
+// /proc/meminfo, in bytes), or 0 where that is unknown (other systems): callers then skip their
+// check rather than guess.
+double available_memory_bytes();
+
 }  // namespace charnn

@@ -15,9 +15,11 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <new>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -65,6 +67,13 @@ struct TrainSettings {
   bool lowercase = false;
   bool quiet = false;  // only the final summary line
 };
+
+// Training stops when the smoothed loss passes this many times ln(V + 1), the loss of a model
+// that guesses uniformly (with room for an unseen character): no healthy run comes near it.
+constexpr double kDivergedFactor = 5;
+
+// Validation windows run this many at a time.
+constexpr int kValidationBatch = 64;
 
 namespace detail {
 
@@ -177,6 +186,11 @@ class Trainer {
     } catch (const UsageError& e) {
       std::cerr << program_ << ": " << e.what() << "\n";
       return 2;
+    } catch (const std::bad_alloc&) {
+      status_.finish();
+      std::cerr << program_ << ": out of memory; use a smaller --hidden, --layers, --batch or "
+                << "--seq-len\n";
+      return 1;
     } catch (const std::exception& e) {
       status_.finish();
       std::cerr << program_ << ": " << e.what() << "\n";
@@ -243,6 +257,8 @@ class Trainer {
     const Corpus corpus = load_corpus(s.file, s.val_frac, s.lowercase,
                                       resuming ? Vocabulary(resumed_.vocabulary) : Vocabulary());
     const Batcher batcher(corpus.train, s.batch, s.seq_len);
+    check_paths();
+    check_memory(corpus.vocab.size());
     check_writable(s.checkpoint);
     if (window_count(corpus.val.size(), s.seq_len) < 1)
       throw TextError(s.file + ": the validation split has " + std::to_string(corpus.val.size()) +
@@ -285,6 +301,7 @@ class Trainer {
     const auto start = clock::now();
     auto seconds = [&] { return std::chrono::duration<double>(clock::now() - start).count(); };
     double smooth = NAN, train_seconds = 0;
+    std::int64_t saved_step = resuming ? step : -1;  // the step of the last checkpoint written
     std::int64_t steps_this_run = 0;
     std::vector<int> x, y;
     std::ofstream log = open_log(resuming);
@@ -310,17 +327,11 @@ class Trainer {
       const Batch batch = batcher.chunk(chunk, x, y);
       const double loss = model.loss_and_grad(batch, state.data(), state.data(), nullptr);
       const double norm = clip_global_norm(model.grads.data(), model.grads.size(), s.clip);
-      if (!std::isfinite(loss) || !std::isfinite(norm)) {
-        status_.finish();
-        std::cerr << program_ << ": the loss became "
-                  << (std::isfinite(loss) ? "finite but the "
-                                            "gradient "
-                                          : "")
-                  << "NaN or infinite at step " << step + 1 << " (is --lr " << s.lr
-                  << " too high?); nothing was saved from this "
-                  << "step on, the last good checkpoint is " << s.checkpoint << "\n";
-        return 1;
-      }
+      if (!std::isfinite(loss) || !std::isfinite(norm))
+        return stop_broken(std::string("the loss became ") +
+                               (std::isfinite(loss) ? "finite but the gradient " : "") +
+                               "NaN or infinite at step " + std::to_string(step + 1),
+                           saved_step);
       if (s.lr_decay_every > 0 && step > 0 && step % s.lr_decay_every == 0) lr *= s.lr_decay;
       opt.step(model.params.data(), model.grads.data(), model.params.size(), lr);
       ++step;
@@ -328,6 +339,15 @@ class Trainer {
       ++steps_this_run;
       train_seconds += std::chrono::duration<double>(clock::now() - t0).count();
       smooth = std::isnan(smooth) ? loss : 0.98 * smooth + 0.02 * loss;
+      // A run whose loss climbs far above that of guessing uniformly (ln V) has diverged: with
+      // the stable softmax the loss stays finite, so without this it would train on, and save,
+      // nonsense. A healthy run starts near ln V and goes down.
+      if (smooth > kDivergedFactor * std::log(corpus.vocab.size() + 1.0))
+        return stop_broken("the training loss diverged to " + format_fixed(smooth, 1) +
+                               " nats/char at step " + std::to_string(step) +
+                               " (guessing uniformly gives " +
+                               format_fixed(std::log(corpus.vocab.size() + 1.0), 2) + ")",
+                           saved_step);
 
       const double chars_per_s = steps_this_run * chars_per_step / train_seconds;
       if (!s.quiet && (status_.terminal() || step % s.print_every == 0))
@@ -336,10 +356,17 @@ class Trainer {
         print_sample(model, corpus, step);
       if (step % s.eval_every == 0) {
         last_val = evaluate(model, corpus);
+        if (!finite_model(model, last_val))
+          return stop_broken(
+              "the model's weights or validation loss became NaN or infinite at "
+              "step " +
+                  std::to_string(step),
+              saved_step);
         const bool best = last_val < best_val;
         if (best) best_val = last_val;
         save(model, opt, rng, state, step, chunk, lr, best_val, last_val,
              elapsed_before + seconds(), corpus.vocab, best);
+        saved_step = step;
         say("step " + std::to_string(step) + ": validation loss " + format_fixed(last_val, 4) +
             " nats/char (" + format_fixed(last_val / std::log(2.0), 3) + " bits/char)" +
             (best ? ", the best so far: saved" : ", saved") + " " + s_.checkpoint);
@@ -351,6 +378,11 @@ class Trainer {
     if (why == "interrupted") say("interrupted: saving a checkpoint ...");
     if (step % s.eval_every != 0 || steps_this_run == 0) {
       last_val = evaluate(model, corpus);
+      if (!finite_model(model, last_val))
+        return stop_broken(
+            "the model's weights or validation loss became NaN or infinite at step " +
+                std::to_string(step),
+            saved_step);
       const bool best = last_val < best_val;
       if (best) best_val = last_val;
       save(model, opt, rng, state, step, chunk, lr, best_val, last_val, elapsed_before + seconds(),
@@ -366,7 +398,72 @@ class Trainer {
                   " nats/char (" + format_fixed(last_val / std::log(2.0), 3) +
                   " bits/char), best val " + format_fixed(best_val, 4) + ", " +
                   format_count(chars_per_s) + " chars/s; saved " + s_.checkpoint);
+    // Stopped by a signal: the work is saved, but the caller (a shell, a script, a job system)
+    // must still learn that the program did not finish on its own: 128 + the signal's number,
+    // as the shell reports a process killed by it.
+    if (detail::stop_signal) return 128 + detail::stop_signal;
     return 0;
+  }
+
+  // Reports why training cannot go on and what is still safe on disk; nothing more is saved.
+  int stop_broken(const std::string& what, std::int64_t saved_step) {
+    status_.finish();
+    std::cerr << program_ << ": " << what << "; is --lr " << s_.lr
+              << " too high? Stopped without saving: "
+              << (saved_step >= 0 ? "the last good checkpoint is " + s_.checkpoint + " (step " +
+                                        std::to_string(saved_step) + ")"
+                                  : std::string("this run wrote no checkpoint"))
+              << "\n";
+    return 1;
+  }
+
+  static bool finite_model(const Model& model, double val_loss) {
+    if (!std::isfinite(val_loss)) return false;
+    for (const auto w : model.params)
+      if (!std::isfinite(w)) return false;
+    return true;
+  }
+
+  // Writing a checkpoint or the log over the training text, or two of them over each other,
+  // would lose data: refused before anything starts.
+  void check_paths() const {
+    namespace fs = std::filesystem;
+    auto same = [](const std::string& a, const std::string& b) {
+      std::error_code ec1, ec2;
+      if (fs::exists(a, ec1) && fs::exists(b, ec2)) return fs::equivalent(a, b, ec1);
+      return fs::weakly_canonical(a, ec1) == fs::weakly_canonical(b, ec2) && !ec1 && !ec2;
+    };
+    const std::string best = detail::best_path(s_.checkpoint);
+    const std::vector<std::pair<std::string, std::string>> outputs = {
+        {"--checkpoint", s_.checkpoint}, {"--checkpoint's best copy", best}, {"--log", s_.log}};
+    for (const auto& [flag, path] : outputs) {
+      if (path.empty()) continue;
+      if (same(path, s_.file))
+        throw UsageError(flag + " " + path + " is the training text " + s_.file +
+                         "; writing there would destroy it");
+    }
+    if (!s_.log.empty() && (same(s_.log, s_.checkpoint) || same(s_.log, best)))
+      throw UsageError("--log " + s_.log + " is also where the checkpoints go; use another file");
+  }
+
+  // Refuses settings whose buffers could not fit in memory, before allocating them (on Linux an
+  // oversized allocation often "succeeds" and the process is killed later). The estimate counts
+  // the parameters six times (weights, gradients, two optimizer buffers, packed copies) and, for
+  // each of the T x max(B, 64) characters of a training or validation chunk, what the layers
+  // cache (14 values per hidden unit for the LSTM, 5 for the RNN) and the output layer's
+  // V + 3H (docs/robustness.md, "Large input").
+  void check_memory(int vocab) const {
+    const double V = vocab, H = s_.hidden, L = s_.layers, T = s_.seq_len;
+    const double B = std::max(s_.batch, kValidationBatch);
+    const double gates = std::string(Net::kName) == "lstm" ? 4 : 1;
+    const double params = gates * H * (V + H + 1) + (L - 1) * gates * H * (2 * H + 1) + V * (H + 1);
+    const double per_char = L * (3 * gates + 2) * H + V + 3 * H;
+    const double bytes = 4 * (6 * params + B * T * per_char);
+    const double available = available_memory_bytes();
+    if (available > 0 && bytes > available)
+      throw UsageError("these settings need about " + format_fixed(bytes / 1e9, 1) +
+                       " GB of memory and " + format_fixed(available / 1e9, 1) +
+                       " GB are available; use a smaller --hidden, --layers, --batch or --seq-len");
   }
 
   // Zeroes the carried state of each stream with probability --state-reset: row b of every
@@ -421,7 +518,7 @@ class Trainer {
   }
 
   double evaluate(Model& model, const Corpus& corpus) {
-    return window_loss(model, corpus.val, s_.seq_len, 64);
+    return window_loss(model, corpus.val, s_.seq_len, kValidationBatch);
   }
 
   void print_sample(Model& model, const Corpus& corpus, std::int64_t step) {
