@@ -301,7 +301,9 @@ class Trainer {
     const auto start = clock::now();
     auto seconds = [&] { return std::chrono::duration<double>(clock::now() - start).count(); };
     double smooth = NAN, train_seconds = 0;
-    std::int64_t saved_step = resuming ? step : -1;  // the step of the last checkpoint written
+    // The last checkpoint on disk that this run wrote or started from, and its step.
+    std::string saved_path = resuming ? s.resume : "";
+    std::int64_t saved_step = step;
     std::int64_t steps_this_run = 0;
     std::vector<int> x, y;
     std::ofstream log = open_log(resuming);
@@ -331,7 +333,7 @@ class Trainer {
         return stop_broken(std::string("the loss became ") +
                                (std::isfinite(loss) ? "finite but the gradient " : "") +
                                "NaN or infinite at step " + std::to_string(step + 1),
-                           saved_step);
+                           saved_path, saved_step);
       if (s.lr_decay_every > 0 && step > 0 && step % s.lr_decay_every == 0) lr *= s.lr_decay;
       opt.step(model.params.data(), model.grads.data(), model.params.size(), lr);
       ++step;
@@ -347,7 +349,7 @@ class Trainer {
                                " nats/char at step " + std::to_string(step) +
                                " (guessing uniformly gives " +
                                format_fixed(std::log(corpus.vocab.size() + 1.0), 2) + ")",
-                           saved_step);
+                           saved_path, saved_step);
 
       const double chars_per_s = steps_this_run * chars_per_step / train_seconds;
       if (!s.quiet && (status_.terminal() || step % s.print_every == 0))
@@ -361,11 +363,12 @@ class Trainer {
               "the model's weights or validation loss became NaN or infinite at "
               "step " +
                   std::to_string(step),
-              saved_step);
+              saved_path, saved_step);
         const bool best = last_val < best_val;
         if (best) best_val = last_val;
         save(model, opt, rng, state, step, chunk, lr, best_val, last_val,
              elapsed_before + seconds(), corpus.vocab, best);
+        saved_path = s.checkpoint;
         saved_step = step;
         say("step " + std::to_string(step) + ": validation loss " + format_fixed(last_val, 4) +
             " nats/char (" + format_fixed(last_val / std::log(2.0), 3) + " bits/char)" +
@@ -382,7 +385,7 @@ class Trainer {
         return stop_broken(
             "the model's weights or validation loss became NaN or infinite at step " +
                 std::to_string(step),
-            saved_step);
+            saved_path, saved_step);
       const bool best = last_val < best_val;
       if (best) best_val = last_val;
       save(model, opt, rng, state, step, chunk, lr, best_val, last_val, elapsed_before + seconds(),
@@ -406,13 +409,13 @@ class Trainer {
   }
 
   // Reports why training cannot go on and what is still safe on disk; nothing more is saved.
-  int stop_broken(const std::string& what, std::int64_t saved_step) {
+  int stop_broken(const std::string& what, const std::string& saved_path, std::int64_t saved_step) {
     status_.finish();
     std::cerr << program_ << ": " << what << "; is --lr " << s_.lr
               << " too high? Stopped without saving: "
-              << (saved_step >= 0 ? "the last good checkpoint is " + s_.checkpoint + " (step " +
-                                        std::to_string(saved_step) + ")"
-                                  : std::string("this run wrote no checkpoint"))
+              << (saved_path.empty() ? std::string("this run wrote no checkpoint")
+                                     : "the last checkpoint is " + saved_path + " (step " +
+                                           std::to_string(saved_step) + ")")
               << "\n";
     return 1;
   }

@@ -1,0 +1,682 @@
+// Bad input and faults, as a user meets them: each test runs the real programs on a broken
+// file, flag or checkpoint (or interrupts them) and checks the exit status, the one line on
+// stderr, and that no file was lost or corrupted. docs/robustness.md lists every case with the
+// test that proves it; tests/test_docs.cpp checks that each named test exists.
+#include <unistd.h>  // geteuid: the permission tests need a user that permissions apply to
+
+#include <cmath>
+#include <csignal>
+#include <filesystem>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "core/checkpoint.h"
+#include "core/rng.h"
+#include "tests/catch.hpp"
+#include "tests/helpers.h"
+#include "tests/programs.h"
+
+using namespace charnn;
+using charnn::testing::read_file;
+using charnn::testing::run_program;
+using charnn::testing::RunResult;
+using charnn::testing::TempDir;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Sentences from a tiny grammar.
+std::string corpus_text(std::size_t chars) {
+  const char* words[] = {"the cat ", "a dog ", "sat on ", "ran to ", "the mat.\n", "a tree.\n"};
+  Rng rng(7);
+  std::string text;
+  while (text.size() < chars)
+    text += words[rng.below(6)];
+  return text;
+}
+
+// A model small enough that a run takes milliseconds.
+const std::vector<std::string> kTiny = {"--hidden",  "8", "--layers",  "1", "--batch", "2",
+                                        "--seq-len", "8", "--minutes", "0", "--quiet"};
+
+std::vector<std::string> with(std::vector<std::string> args, const std::vector<std::string>& more) {
+  args.insert(args.end(), more.begin(), more.end());
+  return args;
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// Trains a tiny model on a fresh text in `dir`; returns the checkpoint's path.
+std::string trained_checkpoint(const TempDir& dir, const std::string& program = "train_rnn",
+                               const std::string& name = "m.ckpt") {
+  const std::string text = dir.write("train.txt", corpus_text(4000));
+  const RunResult r =
+      run_program(dir.path.string(), program,
+                  with({text, "--steps", "2", "--checkpoint", dir.file(name)}, kTiny));
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  return dir.file(name);
+}
+
+// Runs `program` (as a user that permissions apply to, when the tests run as root, which
+// ignores them) and returns what it printed. Root: setpriv to the user "nobody"; the folder
+// must then be open to everyone.
+RunResult run_unprivileged(const TempDir& dir, const std::string& program,
+                           const std::vector<std::string>& args) {
+  std::string prefix;
+  if (::geteuid() == 0) {
+    fs::permissions(dir.path, fs::perms::all, fs::perm_options::add);
+    prefix = "setpriv --reuid=65534 --regid=65534 --clear-groups";
+  }
+  return run_program(dir.path.string(), program, args, prefix);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// The text a program reads
+
+TEST_CASE("robustness: a missing, empty, directory or unreadable text file is one clear line",
+          "[robustness]") {
+  TempDir dir;
+  const std::string d = dir.path.string();
+  const std::string empty = dir.write("empty.txt", "");
+  fs::create_directory(dir.file("folder"));
+  const std::string ck = trained_checkpoint(dir);
+  struct Case {
+    std::string file, message;
+  };
+  const std::vector<Case> cases = {{dir.file("missing.txt"), ": no such file"},
+                                   {empty, ": the file is empty"},
+                                   {dir.file("folder"), ": is a directory, not a file"}};
+  for (const Case& c : cases) {
+    INFO(c.file);
+    for (const std::string program : {"train_rnn", "train_lstm", "compare"}) {
+      const RunResult r = run_program(d, program, {c.file, "--steps", "1"});
+      INFO(program << ": " << r.err);
+      CHECK(r.status == 1);
+      CHECK(r.err == program + ": " + c.file + c.message + "\n");
+    }
+    const RunResult r = run_program(d, "evaluate", {ck, c.file});
+    CHECK(r.status == 1);
+    CHECK(r.err == "evaluate: " + c.file + c.message + "\n");
+  }
+  // Nothing was written: no checkpoint, no output folder.
+  CHECK_FALSE(fs::exists(dir.file("rnn.ckpt")));
+  CHECK_FALSE(fs::exists(dir.file("lstm.ckpt")));
+  CHECK_FALSE(fs::exists(dir.file("samples")));
+
+  // Unreadable: permission denied (checked as an ordinary user; root may read anything).
+  const std::string secret = dir.write("secret.txt", corpus_text(4000));
+  fs::permissions(secret, fs::perms::none);
+  const RunResult r = run_unprivileged(dir, "train_lstm", with({secret, "--steps", "1"}, kTiny));
+  fs::permissions(secret, fs::perms::owner_all);
+  INFO(r.err);
+  CHECK(r.status == 1);
+  CHECK(r.err == "train_lstm: " + secret + ": cannot be read (permission denied)\n");
+}
+
+TEST_CASE("robustness: binary files, UTF-16 and invalid UTF-8 are refused with the byte offset",
+          "[robustness]") {
+  TempDir dir;
+  const std::string d = dir.path.string();
+  const std::string ck = trained_checkpoint(dir);
+  std::string good = corpus_text(3000);
+
+  std::string invalid = good;
+  invalid[1234] = '\xff';
+  std::string cut = good;
+  cut[2000] = '\xc3';  // the lead byte of a 2-byte character followed by ASCII
+  std::string nul = good;
+  nul[77] = '\0';
+  std::string utf16 = "\xff\xfe";
+  for (char c : good.substr(0, 500))
+    utf16 += std::string(1, c) + '\0';
+  // A real program file: an ELF header has a zero byte within its first 8 bytes.
+  const std::string binary = read_file(charnn::testing::program_path("evaluate"));
+  REQUIRE(binary.size() > 1000);
+  const std::size_t first_zero = binary.find('\0');
+
+  struct Case {
+    std::string name, bytes, message;
+  };
+  const std::vector<Case> cases = {
+      {"invalid.txt", invalid, ": invalid UTF-8 at byte 1234 (0xff)"},
+      {"cut.txt", cut, ": invalid UTF-8 at byte 2000 (0xc3)"},
+      {"nul.txt", nul,
+       ": byte 77 is 0 (NUL), which text never contains: this is a binary file, or UTF-16 or "
+       "UTF-32 text"},
+      {"program.bin", binary,
+       ": byte " + std::to_string(first_zero) +
+           " is 0 (NUL), which text never contains: this is a binary file, or UTF-16 or UTF-32 "
+           "text"},
+      {"utf16.txt", utf16,
+       ": is UTF-16 text (it starts with the UTF-16 byte-order mark FF FE); convert it to UTF-8 "
+       "first, e.g. with iconv -f UTF-16 -t UTF-8"}};
+  for (const Case& c : cases) {
+    const std::string path = dir.write(c.name, c.bytes);
+    for (const std::string program : {"train_rnn", "train_lstm", "compare"}) {
+      const RunResult r = run_program(d, program, {path, "--steps", "1"});
+      INFO(program << ": " << r.err);
+      CHECK(r.status == 1);
+      CHECK(r.err == program + ": " + path + c.message + "\n");
+    }
+    const RunResult r = run_program(d, "evaluate", {ck, path});
+    INFO(r.err);
+    CHECK(r.status == 1);
+    CHECK(r.err == "evaluate: " + path + c.message + "\n");
+    CHECK(read_file(path) == c.bytes);  // the input is never touched
+  }
+}
+
+TEST_CASE("robustness: a text shorter than one sequence, or with too small a validation split",
+          "[robustness]") {
+  TempDir dir;
+  const std::string d = dir.path.string();
+  const std::string tiny = dir.write("tiny.txt", "hello world\n");
+  RunResult r = run_program(d, "train_lstm", {tiny, "--quiet"});
+  INFO(r.err);
+  CHECK(r.status == 1);
+  CHECK(r.one_error_line());
+  CHECK(contains(r.err,
+                 "the training text has 10 characters, too few for --batch 32 streams of "
+                 "--seq-len 100 (it needs at least 3201); use a longer text or smaller "
+                 "values"));
+
+  // Enough to train on, but the last 10% (200 characters) is less than one window of 301.
+  const std::string text = dir.write("short.txt", corpus_text(2000));
+  r = run_program(d, "train_rnn",
+                  {text, "--seq-len", "300", "--batch", "1", "--steps", "1", "--quiet"});
+  INFO(r.err);
+  CHECK(r.status == 1);
+  CHECK(r.err ==
+        "train_rnn: " + text + ": the validation split has 200 characters, fewer than " +
+            "one window of --seq-len + 1 = 301; use a longer text or a larger --val-frac\n");
+  CHECK_FALSE(fs::exists(dir.file("rnn.ckpt")));
+}
+
+TEST_CASE("robustness: characters outside a checkpoint's vocabulary (prime, evaluation, resume)",
+          "[robustness]") {
+  TempDir dir;
+  const std::string d = dir.path.string();
+  const std::string ck = trained_checkpoint(dir);  // the text has no 'z', no 'é'
+  const std::string before = read_file(ck);
+
+  RunResult r = run_program(d, "sample", {ck, "--prime", "the zoo", "--length", "5"});
+  INFO(r.err);
+  CHECK(r.status == 1);
+  CHECK(r.err ==
+        "sample: --prime: character 'z' (U+007A) at position 4 is not in the "
+        "vocabulary\n");
+  r = run_program(d, "sample", {ck, "--prime", "the \xc3\xa9", "--length", "5"});
+  CHECK(r.status == 1);
+  CHECK(r.err ==
+        "sample: --prime: character '\xc3\xa9' (U+00E9) at position 4 is not in the "
+        "vocabulary\n");
+  r = run_program(d, "sample", {ck, "--prime", "ab\xff", "--length", "5"});
+  CHECK(r.status == 1);
+  CHECK(r.err == "sample: --prime: invalid UTF-8 at byte 2 (0xff)\n");
+
+  // Evaluation skips unknown characters and says how many; --strict stops at the first.
+  const std::string other = dir.write("other.txt", "the zebra sat on the mat.\nthe cat sat.\n");
+  r = run_program(d, "evaluate", {ck, other});
+  INFO(r.out << r.err);
+  CHECK(r.status == 0);
+  CHECK(contains(r.out, other + ": skipped 2 characters outside the model's vocabulary ('z' "
+                                "(U+007A), 'b' (U+0062))"));
+  r = run_program(d, "evaluate", {ck, other, "--strict"});
+  CHECK(r.status == 1);
+  CHECK(r.err == "evaluate: " + other +
+                     ": character 'z' (U+007A) at position 4 is not in the "
+                     "model's vocabulary (--strict)\n");
+
+  // Resuming on a text with a character the model has no output for.
+  const std::string resume_text = dir.write("resume.txt", corpus_text(4000) + "zz\n");
+  r = run_program(d, "train_rnn", {resume_text, "--resume", ck, "--checkpoint", ck, "--quiet"});
+  CHECK(r.status == 1);
+  CHECK(r.err == "train_rnn: " + resume_text + ": character 'z' (U+007A) at position " +
+                     std::to_string(corpus_text(4000).size()) + " is not in the vocabulary\n");
+  CHECK(read_file(ck) == before);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Flags
+
+namespace {
+
+struct Flag {
+  std::string name, metavar, range_lo, range_hi;
+};
+
+// Every option of a program, read from its --help: "  --name METAVAR  help (LO to HI; default:
+// D)", the help possibly wrapped onto indented lines.
+std::vector<Flag> flags_of(const std::string& program) {
+  TempDir dir;
+  const RunResult r = run_program(dir.path.string(), program, {"--help"});
+  REQUIRE(r.status == 0);
+  std::vector<std::string> entries;
+  std::istringstream lines(r.out.substr(r.out.find("\noptions:\n")));
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.compare(0, 4, "  --") == 0)
+      entries.push_back(line);
+    else if (!entries.empty() && line.compare(0, 26, std::string(26, ' ')) == 0)
+      entries.back() += " " + line.substr(26);
+  }
+  const std::regex head(R"(^  --([a-z-]+)(?: (\S+))?)");
+  const std::regex range(R"(\((-?[0-9.e+-]+) to (-?[0-9.e+-]+); default: [^)]*\)$)");
+  std::vector<Flag> flags;
+  for (const std::string& e : entries) {
+    std::smatch m, n;
+    REQUIRE(std::regex_search(e, m, head));
+    Flag f{m[1], m[2], "", ""};
+    if (std::regex_search(e, n, range)) f.range_lo = n[1], f.range_hi = n[2];
+    if (f.name != "help") flags.push_back(f);
+  }
+  return flags;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "robustness: every flag of every program with a missing, malformed, zero, negative "
+    "or absurd value",
+    "[robustness]") {
+  TempDir dir;
+  const std::string d = dir.path.string();
+  // More positional arguments than any program takes: a run whose flags all parse stops at the
+  // first of these with "unexpected argument", before it reads or writes anything.
+  const std::vector<std::string> extra = {"x1", "x2", "x3", "x4"};
+  int checked = 0;
+  for (const std::string program :
+       {"train_rnn", "train_lstm", "sample", "evaluate", "compare", "gradcheck", "bench"}) {
+    const std::vector<Flag> flags = flags_of(program);
+    REQUIRE(flags.size() >= 2);
+    for (const Flag& f : flags) {
+      const std::string flag = "--" + f.name;
+      auto run = [&](const std::vector<std::string>& args) {
+        const RunResult r = run_program(d, program, args);
+        ++checked;
+        return r;
+      };
+      auto expect_error = [&](const std::string& value, const std::string& message) {
+        const RunResult r = run(with({flag, value}, extra));
+        INFO(program << " " << flag << " '" << value << "': " << r.err);
+        CHECK(r.status == 2);
+        CHECK(r.err == program + ": " + message + "\n");
+      };
+      auto expect_accepted = [&](const std::string& value) {
+        const RunResult r = run(with({flag, value}, extra));
+        INFO(program << " " << flag << " '" << value << "': " << r.err);
+        CHECK(r.status == 2);
+        CHECK(contains(r.err, "unexpected argument 'x"));
+      };
+
+      if (f.metavar.empty()) {  // a switch: no value
+        const RunResult r = run({flag + "=1"});
+        INFO(program << " " << flag << "=1: " << r.err);
+        CHECK(r.status == 2);
+        CHECK(r.err == program + ": " + flag + " takes no value\n");
+        continue;
+      }
+      // Missing: at the end, or followed by another option.
+      RunResult r = run({flag});
+      INFO(program << " " << flag << ": " << r.err);
+      CHECK(r.status == 2);
+      CHECK(r.err == program + ": " + flag + ": missing value (" + f.metavar + ")\n");
+      r = run({flag, "--help"});
+      CHECK(r.status == 2);
+      CHECK(r.err == program + ": " + flag + ": missing value (" + f.metavar + ") before --help\n");
+
+      if (f.metavar == "N" || f.metavar == "X") {
+        REQUIRE_FALSE(f.range_lo.empty());
+        const double lo = std::stod(f.range_lo), hi = std::stod(f.range_hi);
+        const std::string what = f.metavar == "N" ? "an integer" : "a number";
+        const std::string out_of = " is out of range (" + f.range_lo + " to " + f.range_hi + ")";
+        for (const std::string bad : {"abc", "12abc", "", " 5", "1,5"})
+          expect_error(bad, flag + ": expected " + what + ", got '" + bad + "'");
+        // Zero and negative values: refused exactly when outside the range --help states.
+        for (const std::string v : {"0", "-1", "-2147483649"}) {
+          if (std::stod(v) >= lo && std::stod(v) <= hi)
+            expect_accepted(v);
+          else if (f.metavar == "N" && v == "-2147483649" && lo >= 0)
+            expect_error(v, flag + ": " + v + out_of);
+          else
+            expect_error(v, flag + ": " + v + out_of);
+        }
+        // Absurd values.
+        if (f.metavar == "N") {
+          expect_error("99999999999", flag + ": 99999999999" + out_of);
+          expect_error("99999999999999999999999", flag + ": 99999999999999999999999 is too large");
+          expect_error("1e3", flag + ": expected an integer, got '1e3'");
+          expect_error("2.5", flag + ": expected an integer, got '2.5'");
+        } else {
+          expect_error("1e300", flag + ": 1e300" + out_of);
+          for (const std::string v : {"nan", "inf", "-inf", "1e999"})
+            expect_error(v, flag + ": expected a finite number, got '" + v + "'");
+          expect_accepted(f.range_hi);
+          expect_accepted(f.range_lo);
+        }
+      } else if (f.metavar.find('|') != std::string::npos) {  // one of a list
+        expect_error("bogus", flag + ": expected one of " + f.metavar + ", got 'bogus'");
+        expect_accepted(f.metavar.substr(0, f.metavar.find('|')));
+      } else {
+        expect_accepted("some-value");  // free text: checked when used (see the other tests)
+      }
+    }
+  }
+  CHECK(checked > 500);
+  // Unknown options and a single dash.
+  for (const std::string program : {"train_lstm", "sample", "compare"}) {
+    RunResult r = run_program(d, program, {"--bogus"});
+    CHECK(r.status == 2);
+    CHECK(r.err == program + ": unknown option '--bogus' (see --help)\n");
+    r = run_program(d, program, {"-n", "5"});
+    CHECK(r.status == 2);
+    CHECK(r.err == program + ": unknown option '-n' (options start with --; see --help)\n");
+  }
+}
+
+TEST_CASE("robustness: conflicting flags", "[robustness]") {
+  TempDir dir;
+  const std::string d = dir.path.string();
+  const std::string ck = trained_checkpoint(dir);
+  const std::string text = dir.file("train.txt");
+  const std::string text_before = read_file(text), ck_before = read_file(ck);
+
+  // A resumed run keeps the model and recipe of its checkpoint.
+  RunResult r = run_program(d, "train_rnn", {text, "--resume", ck, "--hidden", "16"});
+  CHECK(r.status == 2);
+  CHECK(r.err ==
+        "train_rnn: --hidden 16 conflicts with the checkpoint being resumed, which has "
+        "8\n");
+  r = run_program(d, "train_lstm", {text, "--resume", ck});
+  CHECK(r.status == 1);
+  CHECK(r.err == "train_lstm: " + ck + " holds a rnn model; resume it with ./train_rnn\n");
+
+  // Outputs that would overwrite the training text, or each other.
+  r = run_program(d, "train_rnn", with({text, "--checkpoint", text}, kTiny));
+  CHECK(r.status == 2);
+  CHECK(r.err == "train_rnn: --checkpoint " + text + " is the training text " + text +
+                     "; writing there would destroy it\n");
+  r = run_program(d, "train_rnn", with({text, "--log", text}, kTiny));
+  CHECK(r.status == 2);
+  CHECK(r.err == "train_rnn: --log " + text + " is the training text " + text +
+                     "; writing there would destroy it\n");
+  r = run_program(d, "train_rnn", with({text, "--checkpoint", ck, "--log", ck}, kTiny));
+  CHECK(r.status == 2);
+  CHECK(r.err ==
+        "train_rnn: --log " + ck + " is also where the checkpoints go; use another file\n");
+  // The text named another way ("./train.txt" from inside the folder).
+  r = run_program(d, "train_rnn", with({"train.txt", "--checkpoint", "./train.txt"}, kTiny));
+  CHECK(r.status == 2);
+  CHECK(contains(r.err, "is the training text"));
+
+  // ./compare: limits that never stop, a text with the memory task.
+  r = run_program(d, "compare", {text, "--steps", "0", "--minutes", "0"});
+  CHECK(r.status == 2);
+  CHECK(r.err == "compare: --steps 0 and --minutes 0 would never stop; give a limit\n");
+  r = run_program(d, "compare", {text, "--task", "memory"});
+  CHECK(r.status == 2);
+  CHECK(r.err == "compare: --task memory makes its own sequences; it takes no FILE\n");
+
+  // Settings that need more memory than any machine has.
+  r = run_program(d, "train_lstm",
+                  {text, "--hidden", "8192", "--layers", "16", "--batch", "2", "--seq-len", "8",
+                   "--checkpoint", dir.file("big.ckpt")});
+  INFO(r.err);
+  CHECK(r.status == 2);
+  CHECK(
+      std::regex_search(r.err, std::regex("^train_lstm: these settings need about [0-9.]+ GB "
+                                          "of memory and [0-9.]+ GB are available; use a "
+                                          "smaller --hidden, --layers, --batch or --seq-len\n$")));
+  CHECK_FALSE(fs::exists(dir.file("big.ckpt")));
+  CHECK(read_file(text) == text_before);
+  CHECK(read_file(ck) == ck_before);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checkpoints read
+
+TEST_CASE(
+    "robustness: truncated, bit-flipped, wrong-version, wrong-model and non-checkpoint "
+    "files given as checkpoints",
+    "[robustness]") {
+  TempDir dir;
+  const std::string d = dir.path.string();
+  const std::string ck = trained_checkpoint(dir);
+  const std::string text = dir.file("train.txt");
+  const std::string good = read_file(ck);
+
+  std::string flipped = good;
+  flipped[good.size() / 2] ^= 0x04;
+  std::string version = good;
+  version[8] = 2;  // the version field follows the 8-byte magic
+  Checkpoint other = load_checkpoint(ck);
+  other.model = "gru";
+  save_checkpoint(dir.file("gru.ckpt"), other);
+  Checkpoint mismatch = load_checkpoint(ck);
+  mismatch.config[0].second = "9";  // hidden 9, but the tensors are for 8
+  save_checkpoint(dir.file("mismatch.ckpt"), mismatch);
+
+  struct Case {
+    std::string name, bytes, message;
+  };
+  const std::vector<Case> cases = {
+      {"truncated.ckpt", good.substr(0, good.size() - 100),
+       ": truncated checkpoint (expected " + std::to_string(good.size()) + " bytes, found " +
+           std::to_string(good.size() - 100) + ")"},
+      {"header.ckpt", good.substr(0, 10),
+       ": truncated checkpoint (expected at least 24 bytes, found 10)"},
+      {"flipped.ckpt", flipped, ": checksum mismatch: the file is corrupted"},
+      {"version.ckpt", version,
+       ": checkpoint format version 2 is not supported (this program reads version 1)"},
+      {"text.ckpt", corpus_text(500), ": not a charnn checkpoint (bad magic number)"},
+      {"empty.ckpt", "", ": the file is empty, not a checkpoint"},
+      {"gru.ckpt", read_file(dir.file("gru.ckpt")), ": unknown model 'gru'"},
+      {"mismatch.ckpt", read_file(dir.file("mismatch.ckpt")),
+       ": its parameters do not match the model it describes"}};
+  for (const Case& c : cases) {
+    const std::string path = dir.write(c.name, c.bytes);
+    const std::vector<std::pair<std::string, std::vector<std::string>>> runs = {
+        {"sample", {path, "--length", "10"}},
+        {"evaluate", {path, text}},
+        {"train_rnn", {text, "--resume", path, "--checkpoint", dir.file("out.ckpt"), "--quiet"}}};
+    for (const auto& [program, args] : runs) {
+      const RunResult r = run_program(d, program, args);
+      INFO(program << " " << c.name << ": " << r.err);
+      if (program == "train_rnn" && c.name == "gru.ckpt") {  // the trainer names the model
+        CHECK(r.err == "train_rnn: " + path + " holds a gru model; resume it with ./train_gru\n");
+      } else {
+        CHECK(r.one_error_line());
+        CHECK(r.err.rfind(program + ": " + path + c.message, 0) == 0);
+      }
+      CHECK(r.status == 1);
+      CHECK(r.out.empty());
+    }
+    CHECK(read_file(path) == c.bytes);  // never modified
+    CHECK_FALSE(fs::exists(dir.file("out.ckpt")));
+  }
+  // A checkpoint of the other kind: the trainer says which program resumes it.
+  const std::string lstm = trained_checkpoint(dir, "train_lstm", "l.ckpt");
+  const RunResult r = run_program(d, "train_rnn", {text, "--resume", lstm});
+  CHECK(r.status == 1);
+  CHECK(r.err == "train_rnn: " + lstm + " holds a lstm model; resume it with ./train_lstm\n");
+  // Missing and directory.
+  for (const std::string program : {"sample", "evaluate"}) {
+    RunResult m = run_program(d, program, {dir.file("none.ckpt"), text});
+    if (program == "sample") m = run_program(d, program, {dir.file("none.ckpt")});
+    CHECK(m.status == 1);
+    CHECK(m.err == program + ": " + dir.file("none.ckpt") + ": no such file\n");
+  }
+  const RunResult folder = run_program(d, "sample", {d});
+  CHECK(folder.status == 1);
+  CHECK(folder.err == "sample: " + d + ": is a directory\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checkpoints written
+
+TEST_CASE("robustness: a checkpoint path in a missing or read-only folder fails before training",
+          "[robustness]") {
+  TempDir dir;
+  const std::string d = dir.path.string();
+  const std::string text = dir.write("train.txt", corpus_text(4000));
+  RunResult r = run_program(
+      d, "train_lstm", with({text, "--steps", "2", "--checkpoint", dir.file("no/m.ckpt")}, kTiny));
+  CHECK(r.status == 1);
+  CHECK(r.err == "train_lstm: cannot write checkpoint " + dir.file("no/m.ckpt") +
+                     ": No such file or directory\n");
+  CHECK(r.out.empty());  // failed before the first step
+
+  fs::create_directory(dir.file("ro"));
+  fs::permissions(dir.file("ro"), fs::perms::owner_read | fs::perms::owner_exec |
+                                      fs::perms::group_read | fs::perms::group_exec |
+                                      fs::perms::others_read | fs::perms::others_exec);
+  r = run_unprivileged(dir, "train_lstm",
+                       with({text, "--steps", "2", "--checkpoint", dir.file("ro/m.ckpt")}, kTiny));
+  CHECK(r.status == 1);
+  CHECK(r.err ==
+        "train_lstm: cannot write checkpoint " + dir.file("ro/m.ckpt") + ": Permission denied\n");
+  CHECK(fs::is_empty(dir.file("ro")));
+
+  // A folder where the checkpoint should go.
+  fs::create_directory(dir.file("taken.ckpt"));
+  r = run_program(d, "train_lstm",
+                  with({text, "--steps", "2", "--checkpoint", dir.file("taken.ckpt")}, kTiny));
+  CHECK(r.status == 1);
+  CHECK(r.one_error_line());
+  CHECK(contains(r.err, "cannot write checkpoint " + dir.file("taken.ckpt") + ": "));
+}
+
+TEST_CASE("robustness: a disk that fills up while saving keeps the previous checkpoint",
+          "[robustness]") {
+  // The full disk is made with a file-size limit: a write past it fails as it does on a full
+  // disk (here EFBIG, "File too large", there ENOSPC), at any byte. SIGXFSZ is ignored, as the
+  // shell passes that on, so the write returns the error instead of killing the program.
+  // tests/full_disk_test.sh does the same on a real full file system (a small tmpfs).
+  TempDir dir;
+  const std::string d = dir.path.string();
+  const std::string ck = trained_checkpoint(dir);
+  const std::string text = dir.file("train.txt");
+  const std::string before = read_file(ck);
+  const std::string best_before = read_file(dir.file("m.best.ckpt"));
+  REQUIRE(before.size() > 2048);
+  // dash's ulimit -f counts 512-byte blocks: 2 blocks, less than one checkpoint.
+  const RunResult r =
+      run_program(d, "train_rnn", {text, "--resume", ck, "--checkpoint", ck, "--steps", "4"},
+                  "trap '' XFSZ; ulimit -f 2;");
+  INFO(r.out << r.err);
+  CHECK(r.status == 1);
+  CHECK(r.err == "train_rnn: cannot write checkpoint " + ck + ": File too large\n");
+  CHECK(read_file(ck) == before);
+  CHECK(read_file(dir.file("m.best.ckpt")) == best_before);
+  CHECK_FALSE(fs::exists(ck + ".tmp"));
+  // The surviving checkpoint resumes.
+  const RunResult again =
+      run_program(d, "train_rnn", {text, "--resume", ck, "--checkpoint", ck, "--steps", "4"});
+  CHECK(again.status == 0);
+  CHECK(load_checkpoint(ck).step == 4);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Interrupted and failing runs
+
+TEST_CASE("robustness: SIGINT and SIGTERM during training save a checkpoint that resumes",
+          "[robustness]") {
+  TempDir dir;
+  const std::string d = dir.path.string();
+  const std::string text = dir.write("train.txt", corpus_text(20000));
+  for (const int sig : {SIGINT, SIGTERM}) {
+    const std::string name = sig == SIGINT ? "INT" : "TERM";
+    INFO("SIG" << name);
+    const std::string ck = dir.file(name + ".ckpt");
+    // No step limit: only the signal ends the run. It is sent once the run reports step 5.
+    std::string command =
+        charnn::testing::shell_quote(charnn::testing::program_path("train_lstm")) +
+        " train.txt --hidden 16 --layers 1 --batch 4 --seq-len 16 --minutes 0 "
+        "--print-every 1 --eval-every 1000000 --checkpoint " +
+        ck +
+        " > run.out 2> run.err & pid=$!; "
+        "i=0; while ! grep -q '^step 5' run.out 2>/dev/null; do "
+        "sleep 0.05; i=$((i+1)); [ $i -lt 600 ] || break; done; "
+        "kill -" +
+        name + " $pid; wait $pid; echo $? > run.status";
+    REQUIRE(std::system(("cd " + d + " && { " + command + "; }").c_str()) == 0);
+    const std::string out = read_file(dir.file("run.out"));
+    INFO(out << read_file(dir.file("run.err")));
+    CHECK(std::stoi(read_file(dir.file("run.status"))) == 128 + sig);
+    CHECK(contains(out, "interrupted: saving a checkpoint ..."));
+    CHECK(contains(out, "done (interrupted): "));
+    CHECK(read_file(dir.file("run.err")).empty());
+    const Checkpoint saved = load_checkpoint(ck);
+    CHECK(saved.step >= 5);
+    const RunResult r = run_program(d, "train_lstm",
+                                    {"train.txt", "--resume", ck, "--checkpoint", ck, "--steps",
+                                     std::to_string(saved.step + 3), "--quiet"});
+    INFO(r.err);
+    CHECK(r.status == 0);
+    CHECK(load_checkpoint(ck).step == saved.step + 3);
+  }
+}
+
+TEST_CASE("robustness: a learning rate so high that training diverges stops without saving it",
+          "[robustness]") {
+  TempDir dir;
+  const std::string d = dir.path.string();
+  const std::string text = dir.write("train.txt", corpus_text(4000));
+  const std::string ck = dir.file("m.ckpt");
+  // A good checkpoint from an earlier run at the same path must survive untouched.
+  dir.write("m.ckpt", "");
+  REQUIRE(
+      run_program(d, "train_rnn", with({text, "--steps", "2", "--checkpoint", ck}, kTiny)).status ==
+      0);
+  const std::string good = read_file(ck);
+  RunResult r = run_program(d, "train_rnn",
+                            with({text, "--optimizer", "sgd", "--lr", "1000", "--clip", "0",
+                                  "--steps", "50", "--eval-every", "10", "--checkpoint", ck},
+                                 kTiny));
+  INFO(r.err);
+  CHECK(r.status == 1);
+  CHECK(std::regex_search(
+      r.err, std::regex("^train_rnn: the training loss diverged to [0-9.]+ nats/char at step "
+                        "[0-9]+ \\(guessing uniformly gives [0-9.]+\\); is --lr 1000 too high\\? "
+                        "Stopped without saving: this run wrote no checkpoint\n$")));
+  CHECK(read_file(ck) == good);
+
+  // Checkpoints written at every step: the last one is named and is a good one.
+  const std::string every = dir.file("every.ckpt");
+  r = run_program(d, "train_rnn",
+                  with({text, "--optimizer", "sgd", "--lr", "1000", "--clip", "0", "--steps", "50",
+                        "--eval-every", "1", "--checkpoint", every},
+                       kTiny));
+  CHECK(r.status == 1);
+  std::smatch m;
+  REQUIRE(std::regex_search(r.err, m,
+                            std::regex("the last checkpoint is (.*) \\(step ([0-9]+)\\)\n$")));
+  CHECK(m[1] == every);
+  const Checkpoint last = load_checkpoint(every);
+  CHECK(last.step == std::stoi(m[2]));
+  for (float w : last.params)
+    REQUIRE(std::isfinite(w));
+  CHECK(std::isfinite(last.last_val_loss));
+
+  // Weights that overflow: the loss itself is NaN or infinite at the first step.
+  Checkpoint broken = load_checkpoint(ck);
+  for (float& w : broken.params)
+    w = 3e38f;
+  save_checkpoint(dir.file("huge.ckpt"), broken);
+  r = run_program(d, "train_rnn",
+                  {text, "--resume", dir.file("huge.ckpt"), "--checkpoint", dir.file("out.ckpt")});
+  INFO(r.err);
+  CHECK(r.status == 1);
+  CHECK(
+      std::regex_search(r.err, std::regex("^train_rnn: the loss became (finite but the gradient )?"
+                                          "NaN or infinite at step 3; is --lr [0-9.e-]+ too "
+                                          "high\\? Stopped without saving: the last "
+                                          "checkpoint is .*huge.ckpt \\(step 2\\)\n$")));
+  CHECK_FALSE(fs::exists(dir.file("out.ckpt")));
+}
