@@ -5,6 +5,8 @@
 #                     downloaded)
 #   make data         also sonnets.txt and haikus.txt
 #   make test         builds and runs the Catch2 tests
+#   make sanitize     the programs and tests with AddressSanitizer and UBSan (build/sanitize/),
+#                     then the tests and ./gradcheck under them
 #   make mutation-test  breaks backward lines one at a time and checks ./gradcheck notices
 #   make format       clang-format every source file in place
 #   make WERROR=1     treat warnings as errors (CI does)
@@ -26,6 +28,10 @@ endif
 CPPFLAGS += -iquote .
 LDLIBS += -pthread
 BUILD := build/make
+# Where the programs and the test binary go: the repository root, or build/sanitize/ for
+# `make sanitize` (which sets OUT and BUILD for a second, separate build).
+OUT :=
+RUN_TESTS := tests/run_tests
 
 COMPILE = $(CXX) $(STD) $(CPPFLAGS) $(CXXFLAGS) $(WARNINGS) -MMD -MP
 
@@ -40,7 +46,7 @@ FORMATTED := $(wildcard core/*.h core/*.cpp rnn/*.h rnn/*.cpp lstm/*.h lstm/*.cp
                gradient_check/*.h gradient_check/*.cpp samples/*.h samples/*.cpp benchmark/*.cpp \
                tests/*.h tests/*.hpp tests/*.cpp)
 
-.PHONY: all test mutation-test format format-check clean data corpus-shakespeare
+.PHONY: all test sanitize mutation-test format format-check clean data corpus-shakespeare
 all: $(PROGRAMS) corpus-shakespeare
 
 # The corpora: copied from $(DATA_MIRROR) when it is set, else downloaded; SHA-256 checked.
@@ -56,25 +62,25 @@ data: corpus-shakespeare $(BUILD)/csv_to_text
 $(BUILD)/csv_to_text: $(BUILD)/samples/csv_to_text_main.o $(LIB_OBJ)
 	$(CXX) $(STD) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
-gradcheck: $(BUILD)/gradient_check/gradcheck_main.o $(LIB_OBJ)
+$(OUT)gradcheck: $(BUILD)/gradient_check/gradcheck_main.o $(LIB_OBJ)
 	$(CXX) $(STD) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
-train_rnn: $(BUILD)/rnn/train_rnn_main.o $(LIB_OBJ)
+$(OUT)train_rnn: $(BUILD)/rnn/train_rnn_main.o $(LIB_OBJ)
 	$(CXX) $(STD) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
-train_lstm: $(BUILD)/lstm/train_lstm_main.o $(LIB_OBJ)
+$(OUT)train_lstm: $(BUILD)/lstm/train_lstm_main.o $(LIB_OBJ)
 	$(CXX) $(STD) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
-sample: $(BUILD)/samples/sample_main.o $(LIB_OBJ)
+$(OUT)sample: $(BUILD)/samples/sample_main.o $(LIB_OBJ)
 	$(CXX) $(STD) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
-evaluate: $(BUILD)/samples/evaluate_main.o $(LIB_OBJ)
+$(OUT)evaluate: $(BUILD)/samples/evaluate_main.o $(LIB_OBJ)
 	$(CXX) $(STD) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
-compare: $(BUILD)/samples/compare_main.o $(LIB_OBJ)
+$(OUT)compare: $(BUILD)/samples/compare_main.o $(LIB_OBJ)
 	$(CXX) $(STD) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
-bench: $(BUILD)/benchmark/bench_main.o $(LIB_OBJ)
+$(OUT)bench: $(BUILD)/benchmark/bench_main.o $(LIB_OBJ)
 	$(CXX) $(STD) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
 $(BUILD)/%.o: %.cpp
@@ -82,11 +88,11 @@ $(BUILD)/%.o: %.cpp
 	$(COMPILE) -c $< -o $@
 
 # Tests read docs/ and sources, and run the programs; they find them through absolute paths.
-BIN := $(CURDIR)
+BIN := $(abspath $(CURDIR)/$(OUT))
 $(BUILD)/tests/%.o: CPPFLAGS += -DCHARNN_SOURCE_DIR=\"$(CURDIR)\" -DCHARNN_BIN_DIR=\"$(BIN)\"
 
 # The tests need Catch2; tests/ensure_catch2.sh installs it when it is missing and can be.
-tests/run_tests: $(TEST_OBJ) $(LIB_OBJ)
+$(RUN_TESTS): $(TEST_OBJ) $(LIB_OBJ)
 	$(CXX) $(STD) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $$(sh tests/ensure_catch2.sh --libs) $(LDLIBS)
 
 test:
@@ -94,6 +100,23 @@ test:
 	@$(MAKE) --no-print-directory tests/run_tests $(PROGRAMS)
 	./tests/run_tests
 
+
+# AddressSanitizer and UndefinedBehaviorSanitizer: every program and the tests built again with
+# them (into build/sanitize/), then the tests (which run the sanitized programs) and
+# ./gradcheck. Any invalid memory access, leak or undefined behaviour stops the run.
+# GCC warns falsely about std::regex internals at -O1 with the sanitizers (-Wmaybe-uninitialized);
+# the normal build stays free of that warning with it on.
+SANITIZE_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -Wno-maybe-uninitialized \
+                  -fno-sanitize-recover=all
+SANITIZE_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
+                UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+sanitize:
+	@sh tests/ensure_catch2.sh
+	@$(MAKE) --no-print-directory OUT=build/sanitize/ BUILD=build/sanitize/obj \
+	  RUN_TESTS=build/sanitize/run_tests CXXFLAGS="$(SANITIZE_FLAGS)" \
+	  LDFLAGS="$(SANITIZE_FLAGS)" $(addprefix build/sanitize/,$(PROGRAMS)) build/sanitize/run_tests
+	$(SANITIZE_ENV) build/sanitize/run_tests
+	$(SANITIZE_ENV) build/sanitize/gradcheck
 
 mutation-test: gradcheck
 	sh tests/mutation_test.sh
@@ -105,6 +128,6 @@ format-check:
 	clang-format --dry-run --Werror $(FORMATTED)
 
 clean:
-	rm -rf $(BUILD) $(PROGRAMS) tests/run_tests
+	rm -rf build $(PROGRAMS) tests/run_tests
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

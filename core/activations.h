@@ -30,7 +30,10 @@ template <class S>
 inline S exp_(S x) {
   static_assert(std::is_floating_point_v<S>, "exp_ needs float or double");
   constexpr bool is_float = sizeof(S) == 4;
-  using Bits = std::conditional_t<is_float, std::int32_t, std::int64_t>;
+  // Unsigned, so that the integer arithmetic below wraps instead of overflowing (undefined for
+  // signed types): for a NaN input the bits are garbage, and the result must then be NaN, not
+  // undefined behaviour (UBSan caught this on a diverged run).
+  using Bits = std::conditional_t<is_float, std::uint32_t, std::uint64_t>;
   constexpr int mantissa_bits = is_float ? 23 : 52;
   constexpr Bits exponent_bias = is_float ? 127 : 1023;
   constexpr S hi = is_float ? S(88.7) : S(709.7);    // e^hi is near the largest finite value

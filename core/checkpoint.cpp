@@ -84,11 +84,19 @@ class Writer {
     u32(static_cast<std::uint32_t>(s.size()));
     raw(s.data(), s.size());
   }
-  // u64 count, then the elements.
+  // u64 count, then the elements. The bulk of a checkpoint, so written in place into space
+  // made once, not pushed byte by byte (a 14 MB checkpoint took 0.1 s that way).
   void f32s(const std::vector<float>& v) {
     u64(v.size());
-    for (float x : v)
-      f32(x);
+    std::size_t at = bytes_.size();
+    bytes_.resize(at + 4 * v.size());
+    unsigned char* out = bytes_.data() + at;
+    for (float x : v) {
+      std::uint32_t bits;
+      std::memcpy(&bits, &x, sizeof bits);  // the same 32 bits, NaN payloads included
+      for (int k = 0; k < 4; ++k)
+        *out++ = static_cast<unsigned char>(bits >> (8 * k));
+    }
   }
 
   // Overwrites 8 bytes at `pos` (to fill in the payload length once it is known).

@@ -288,8 +288,9 @@ class Trainer {
 
     const std::int64_t cpe = batcher.chunks_per_epoch();
     const std::int64_t chars_per_step = static_cast<std::int64_t>(s.batch) * s.seq_len;
-    say(std::string(resuming ? "resuming " : "training ") + Net::kName + " " +
-        std::to_string(s.layers) + "x" + std::to_string(s.hidden) + " (" +
+    say((resuming ? "resuming " + s.resume + " at step " + std::to_string(step) + ": "
+                  : std::string("training ")) +
+        Net::kName + " " + std::to_string(s.layers) + "x" + std::to_string(s.hidden) + " (" +
         format_count(static_cast<double>(model.params.size())) + " parameters) on " + s.file +
         ": " + format_count(static_cast<double>(corpus.train.size())) + " training and " +
         format_count(static_cast<double>(corpus.val.size())) +
