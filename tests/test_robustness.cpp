@@ -109,6 +109,14 @@ TEST_CASE("robustness: a missing, empty, directory or unreadable text file is on
   CHECK_FALSE(fs::exists(dir.file("lstm.ckpt")));
   CHECK_FALSE(fs::exists(dir.file("samples")));
 
+  // A read that fails after the file was opened: Linux's /proc/self/mem opens, then refuses to
+  // read from address 0 (EIO).
+  if (fs::exists("/proc/self/mem")) {
+    const RunResult r = run_program(d, "train_lstm", {"/proc/self/mem"});
+    CHECK(r.status == 1);
+    CHECK(r.err == "train_lstm: /proc/self/mem: read failed (input/output error)\n");
+  }
+
   // Unreadable: permission denied (checked as an ordinary user; root may read anything).
   const std::string secret = dir.write("secret.txt", corpus_text(4000));
   fs::permissions(secret, fs::perms::none);
@@ -679,4 +687,26 @@ TEST_CASE("robustness: a learning rate so high that training diverges stops with
                                           "high\\? Stopped without saving: the last "
                                           "checkpoint is .*huge.ckpt \\(step 2\\)\n$")));
   CHECK_FALSE(fs::exists(dir.file("out.ckpt")));
+}
+
+TEST_CASE("robustness: running out of memory is one line, not a crash", "[robustness]") {
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer reserves terabytes of address space, so a limit on it cannot be tested.
+  WARN("skipped under AddressSanitizer");
+#else
+  // Settings that fit the machine's memory (the check before allocating passes) but not a
+  // 400 MB limit on the process's address space, so an allocation fails for real.
+  TempDir dir;
+  const std::string text = dir.write("train.txt", corpus_text(40000));
+  const RunResult r = run_program(dir.path.string(), "train_lstm",
+                                  {"train.txt", "--hidden", "2048", "--batch", "64", "--checkpoint",
+                                   dir.file("m.ckpt"), "--steps", "1"},
+                                  "ulimit -v 400000;");
+  INFO(r.err);
+  CHECK(r.status == 1);
+  CHECK(r.err ==
+        "train_lstm: out of memory; use a smaller --hidden, --layers, --batch or "
+        "--seq-len\n");
+  CHECK_FALSE(fs::exists(dir.file("m.ckpt")));
+#endif
 }
