@@ -7,6 +7,7 @@
 #   make test         builds and runs the Catch2 tests
 #   make sanitize     the programs and tests with AddressSanitizer and UBSan (build/sanitize/),
 #                     then the tests and ./gradcheck under them
+#   make fuzz         the libFuzzer targets of tests/fuzz/, FUZZ_SECONDS (60) each (needs clang)
 #   make mutation-test  breaks backward lines one at a time and checks ./gradcheck notices
 #   make format       clang-format every source file in place
 #   make WERROR=1     treat warnings as errors (CI does)
@@ -46,7 +47,7 @@ FORMATTED := $(wildcard core/*.h core/*.cpp rnn/*.h rnn/*.cpp lstm/*.h lstm/*.cp
                gradient_check/*.h gradient_check/*.cpp samples/*.h samples/*.cpp benchmark/*.cpp \
                tests/*.h tests/*.hpp tests/*.cpp)
 
-.PHONY: all test sanitize mutation-test format format-check clean data corpus-shakespeare
+.PHONY: all test sanitize fuzz mutation-test format format-check clean data corpus-shakespeare
 all: $(PROGRAMS) corpus-shakespeare
 
 # The corpora: copied from $(DATA_MIRROR) when it is set, else downloaded; SHA-256 checked.
@@ -117,6 +118,13 @@ sanitize:
 	  LDFLAGS="$(SANITIZE_FLAGS)" $(addprefix build/sanitize/,$(PROGRAMS)) build/sanitize/run_tests
 	$(SANITIZE_ENV) build/sanitize/run_tests
 	$(SANITIZE_ENV) build/sanitize/gradcheck
+
+# libFuzzer (clang): the UTF-8 decoder, the checkpoint reader and the command-line parser, each
+# for FUZZ_SECONDS seconds; tests/fuzz/run.sh builds them into build/fuzz/ and says what to
+# install when clang or libFuzzer is missing.
+FUZZ_SECONDS := 60
+fuzz:
+	bash tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 mutation-test: gradcheck
 	sh tests/mutation_test.sh
