@@ -10,18 +10,34 @@
 
 namespace charnn {
 
+// The integer setting `key` of a checkpoint, which must lie in [min, max]; anything else (not a
+// number, trailing text, out of range) is CheckpointError "PATH: corrupt checkpoint (setting
+// KEY is 'VALUE', not an integer from MIN to MAX)".
+inline int checkpoint_int(const Checkpoint& ck, const std::string& key, const std::string& path,
+                          long min, long max) {
+  const std::string value = ck.setting(key, path);
+  std::size_t used = 0;
+  long v = 0;
+  try {
+    v = std::stol(value, &used);
+  } catch (const std::logic_error&) {
+    used = 0;
+  }
+  if (used == 0 || used != value.size() || v < min || v > max)
+    throw CheckpointError(path + ": corrupt checkpoint (setting " + key + " is '" + value +
+                          "', not an integer from " + std::to_string(min) + " to " +
+                          std::to_string(max) + ")");
+  return static_cast<int>(v);
+}
+
 template <class Net>
 typename Net::Config config_from_checkpoint(const Checkpoint& ck, const std::string& path) {
   typename Net::Config cfg;
   cfg.vocab = static_cast<int>(ck.vocabulary.size());
-  try {
-    cfg.hidden = std::stoi(ck.setting("hidden", path));
-    cfg.layers = std::stoi(ck.setting("layers", path));
-  } catch (const std::logic_error&) {
-    throw CheckpointError(path + ": corrupt checkpoint (unreadable model size)");
-  }
-  if (cfg.vocab < 1 || cfg.hidden < 1 || cfg.layers < 1)
-    throw CheckpointError(path + ": corrupt checkpoint (empty model)");
+  // The ranges of ./train_rnn's and ./train_lstm's --hidden and --layers.
+  cfg.hidden = checkpoint_int(ck, "hidden", path, 1, 8192);
+  cfg.layers = checkpoint_int(ck, "layers", path, 1, 16);
+  if (cfg.vocab < 1) throw CheckpointError(path + ": corrupt checkpoint (empty vocabulary)");
   // Every layer has at least a hidden x hidden recurrent matrix, so the stored parameters
   // bound the sizes. Checked before the model is built: settings that disagree with the
   // tensors must not make us allocate a model larger than the file.

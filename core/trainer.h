@@ -235,20 +235,47 @@ class Trainer {
       if (key == "seed") continue;  // the seed only chose the initial weights
       same(key.c_str(), value, get(key.c_str()));
     }
-    s_.hidden = std::stoi(get("hidden"));
-    s_.layers = std::stoi(get("layers"));
-    s_.seq_len = std::stoi(get("seq-len"));
-    s_.batch = std::stoi(get("batch"));
-    s_.lr = std::stod(get("lr"));
-    s_.optimizer = get("optimizer");
-    s_.clip = std::stod(get("clip"));
-    s_.dropout = std::stod(get("dropout"));
-    s_.reset = std::stod(get("state-reset"));
-    s_.lr_decay = std::stod(get("lr-decay"));
-    s_.lr_decay_every = std::stoi(get("lr-decay-every"));
-    s_.seed = std::stoi(get("seed"));
-    s_.val_frac = std::stod(get("val-frac"));
-    s_.lowercase = get("lowercase") == "1";
+    // The stored settings go through the same parser and ranges as the command line, so a
+    // damaged checkpoint (a batch of 0, a size of "abc") is refused with the reason instead of
+    // reaching the code that trusts them.
+    TrainSettings saved;
+    ArgParser p(program_, "", "");
+    add_train_flags(p, saved, Net::kName);
+    std::vector<std::string> args = {program_, s_.file};
+    for (const auto& [key, value] : now) {
+      if (key == "lowercase") {
+        const std::string v = get("lowercase");
+        if (v != "0" && v != "1")
+          throw CheckpointError(s_.resume + ": corrupt checkpoint (setting lowercase is '" + v +
+                                "', not 0 or 1)");
+        if (v == "1") args.push_back("--lowercase");
+      } else {
+        args.push_back("--" + key + "=" + get(key.c_str()));
+      }
+    }
+    std::vector<const char*> argv;
+    for (const std::string& arg : args)
+      argv.push_back(arg.c_str());
+    std::ostringstream ignored;
+    try {
+      p.parse(static_cast<int>(argv.size()), argv.data(), ignored);
+    } catch (const UsageError& e) {
+      throw CheckpointError(s_.resume + ": corrupt checkpoint (setting " + e.what() + ")");
+    }
+    s_.hidden = saved.hidden;
+    s_.layers = saved.layers;
+    s_.seq_len = saved.seq_len;
+    s_.batch = saved.batch;
+    s_.lr = saved.lr;
+    s_.optimizer = saved.optimizer;
+    s_.clip = saved.clip;
+    s_.dropout = saved.dropout;
+    s_.reset = saved.reset;
+    s_.lr_decay = saved.lr_decay;
+    s_.lr_decay_every = saved.lr_decay_every;
+    s_.seed = saved.seed;
+    s_.val_frac = saved.val_frac;
+    s_.lowercase = saved.lowercase;
   }
 
   int run() {

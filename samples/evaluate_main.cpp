@@ -69,7 +69,7 @@ int run(const Settings& st, const Checkpoint& ck) {
     throw TextError(st.file + ": fewer than 2 characters to evaluate (" +
                     std::to_string(ids.size()) + " in the vocabulary)");
 
-  int T = st.seq_len > 0 ? st.seq_len : std::stoi(ck.setting("seq-len", st.checkpoint));
+  int T = st.seq_len > 0 ? st.seq_len : checkpoint_int(ck, "seq-len", st.checkpoint, 1, 100000);
   if (window_count(ids.size(), T) == 0) T = static_cast<int>(ids.size()) - 1;  // one window
   const double loss = window_loss(model, ids, T, 64);
   const std::int64_t predictions = window_count(ids.size(), T) * T;

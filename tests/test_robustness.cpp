@@ -710,3 +710,51 @@ TEST_CASE("robustness: running out of memory is one line, not a crash", "[robust
   CHECK_FALSE(fs::exists(dir.file("m.ckpt")));
 #endif
 }
+
+TEST_CASE("robustness: a checkpoint whose stored settings are out of range or not numbers",
+          "[robustness]") {
+  // A file can pass the checksum and still hold settings no flag could set (a buggy writer, or
+  // the fuzzer's regressions/train_rnn-resume-batch-0.ckpt): they are checked with the flags'
+  // own ranges before anything uses them (a batch of 0 once divided by zero).
+  TempDir dir;
+  const std::string d = dir.path.string();
+  const std::string ck = trained_checkpoint(dir);
+  const std::string text = dir.file("train.txt");
+  auto with_setting = [&](const std::string& key, const std::string& value) {
+    Checkpoint c = load_checkpoint(ck);
+    for (auto& [k, v] : c.config)
+      if (k == key) v = value;
+    const std::string path = dir.file(key + "-" + std::to_string(value.size()) + ".ckpt");
+    save_checkpoint(path, c);
+    return path;
+  };
+  std::string bad = with_setting("batch", "0");
+  RunResult r = run_program(d, "train_rnn", {text, "--resume", bad, "--checkpoint", bad});
+  CHECK(r.status == 1);
+  CHECK(r.err == "train_rnn: " + bad +
+                     ": corrupt checkpoint (setting --batch: 0 is out of range (1 to 100000))\n");
+  bad = with_setting("lr", "nan");
+  r = run_program(d, "train_rnn", {text, "--resume", bad, "--checkpoint", bad});
+  CHECK(r.status == 1);
+  CHECK(r.err == "train_rnn: " + bad +
+                     ": corrupt checkpoint (setting --lr: expected a finite number, got 'nan')\n");
+  bad = with_setting("lowercase", "yes");
+  r = run_program(d, "train_rnn", {text, "--resume", bad, "--checkpoint", bad});
+  CHECK(r.status == 1);
+  CHECK(r.err == "train_rnn: " + bad +
+                     ": corrupt checkpoint (setting lowercase is 'yes', not 0 "
+                     "or 1)\n");
+  bad = with_setting("seq-len", "-3");
+  r = run_program(d, "evaluate", {bad, text});
+  CHECK(r.status == 1);
+  CHECK(r.err == "evaluate: " + bad +
+                     ": corrupt checkpoint (setting seq-len is '-3', not an "
+                     "integer from 1 to 100000)\n");
+  bad = with_setting("hidden", "8x");
+  r = run_program(d, "sample", {bad});
+  CHECK(r.status == 1);
+  CHECK(r.err == "sample: " + bad +
+                     ": corrupt checkpoint (setting hidden is '8x', not an "
+                     "integer from 1 to 8192)\n");
+  CHECK(r.out.empty());
+}
