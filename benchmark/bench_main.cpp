@@ -422,7 +422,7 @@ int run(int argc, char** argv) {
 }  // namespace
 }  // namespace charnn
 
-int main(int argc, char** argv) {
+static int program_main(int argc, char** argv) {
   try {
     return charnn::run(argc, argv);
   } catch (const charnn::UsageError& e) {
@@ -432,4 +432,8 @@ int main(int argc, char** argv) {
     std::cerr << "bench: " << e.what() << "\n";
     return 1;
   }
+}
+
+int main(int argc, char** argv) {
+  return charnn::finish_stdout("bench", program_main(argc, argv));
 }

@@ -1,7 +1,11 @@
 #include "core/progress.h"
 
+#include <cerrno>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <fstream>
+#include <iostream>
 
 #if defined(_WIN32)
 #include <io.h>
@@ -94,6 +98,17 @@ double available_memory_bytes() {
     if (key == "MemAvailable:") return value * 1024;  // the file gives kB
   }
   return 0;
+}
+
+int finish_stdout(const std::string& program, int status) {
+  std::cout.flush();
+  errno = 0;
+  const bool flushed = std::fflush(stdout) == 0;
+  const int err = errno;
+  if (flushed && !std::ferror(stdout) && std::cout.good()) return status;
+  std::fprintf(stderr, "%s: cannot write the output: %s\n", program.c_str(),
+               err != 0 ? std::strerror(err) : "write error");
+  return 1;
 }
 
 }  // namespace charnn

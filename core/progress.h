@@ -43,4 +43,9 @@ class StatusLine {
 // check rather than guess.
 double available_memory_bytes();
 
+// The exit status a program ends with: `status`, unless what it wrote to standard output did
+// not all arrive (e.g. "./sample m.ckpt > /dev/full": a full disk, a closed pipe), in which case
+// one line on stderr says so and the status is 1. Lost output must not look like success.
+int finish_stdout(const std::string& program, int status);
+
 }  // namespace charnn

@@ -8,6 +8,7 @@
 
 #include "core/cli.h"
 #include "core/language_model.h"
+#include "core/progress.h"
 #include "gradient_check/gradcheck.h"
 #include "lstm/lstm.h"
 #include "rnn/rnn.h"
@@ -97,7 +98,7 @@ int run(const Settings& st) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int program_main(int argc, char** argv) {
   Settings st;
   ArgParser args("gradcheck", "[options]",
                  "Compares every analytic gradient of the vanilla RNN and the LSTM (parameters\n"
@@ -136,4 +137,8 @@ int main(int argc, char** argv) {
     std::cerr << "gradcheck: error: " << e.what() << "\n";
     return 1;
   }
+}
+
+int main(int argc, char** argv) {
+  return charnn::finish_stdout("gradcheck", program_main(argc, argv));
 }

@@ -12,5 +12,5 @@ int main(int argc, char** argv) {
         opt.temperature = 0.8;
         return charnn::generate(model, vocab, charnn::default_prime(vocab), 200, opt, rng);
       });
-  return trainer.main(argc, argv);
+  return charnn::finish_stdout("train_lstm", trainer.main(argc, argv));
 }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/cli.h"
+#include "core/progress.h"
 #include "core/text.h"
 #include "samples/compare.h"
 
@@ -49,7 +50,7 @@ std::string command_line(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int program_main(int argc, char** argv) {
   CompareSettings s;
   std::string gaps = "5,10,20,50,100";
   ArgParser a("compare", "FILE [options]  |  --task memory [options]",
@@ -139,4 +140,8 @@ int main(int argc, char** argv) {
     std::cerr << "compare: " << e.what() << "\n";
     return 1;
   }
+}
+
+int main(int argc, char** argv) {
+  return charnn::finish_stdout("compare", program_main(argc, argv));
 }

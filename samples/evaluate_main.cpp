@@ -82,7 +82,7 @@ int run(const Settings& st, const Checkpoint& ck) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int program_main(int argc, char** argv) {
   Settings st;
   ArgParser args("evaluate", "CHECKPOINT FILE [options]",
                  "Computes a trained model's loss on a text: the mean cross-entropy in nats and\n"
@@ -107,4 +107,8 @@ int main(int argc, char** argv) {
     std::cerr << "evaluate: " << e.what() << "\n";
     return 1;
   }
+}
+
+int main(int argc, char** argv) {
+  return charnn::finish_stdout("evaluate", program_main(argc, argv));
 }

@@ -7,6 +7,7 @@
 #include "core/checkpoint.h"
 #include "core/cli.h"
 #include "core/model_io.h"
+#include "core/progress.h"
 #include "lstm/lstm.h"
 #include "rnn/rnn.h"
 #include "samples/generate.h"
@@ -50,7 +51,7 @@ int run(const Settings& st, const Checkpoint& ck) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int program_main(int argc, char** argv) {
   Settings st;
   ArgParser args("sample", "CHECKPOINT [options]",
                  "Generates text with a model saved by ./train_lstm or ./train_rnn, streaming it\n"
@@ -80,4 +81,8 @@ int main(int argc, char** argv) {
     std::cerr << "sample: " << e.what() << "\n";
     return 1;
   }
+}
+
+int main(int argc, char** argv) {
+  return charnn::finish_stdout("sample", program_main(argc, argv));
 }

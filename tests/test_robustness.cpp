@@ -758,3 +758,25 @@ TEST_CASE("robustness: a checkpoint whose stored settings are out of range or no
                      "integer from 1 to 8192)\n");
   CHECK(r.out.empty());
 }
+
+TEST_CASE("robustness: output that cannot be written (a full disk behind stdout) fails the run",
+          "[robustness]") {
+  // /dev/full refuses every write with ENOSPC: the program must not exit 0 as if its samples or
+  // results had been delivered.
+  TempDir dir;
+  const std::string ck = trained_checkpoint(dir);
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"sample", ck, "--length", "100"},
+        std::vector<std::string>{"evaluate", ck, dir.file("train.txt")},
+        std::vector<std::string>{"gradcheck", "--model", "rnn"}}) {
+    std::string command = charnn::testing::shell_quote(charnn::testing::program_path(args[0]));
+    for (std::size_t k = 1; k < args.size(); ++k)
+      command += " " + charnn::testing::shell_quote(args[k]);
+    const std::string err = dir.file("err"), status = dir.file("status");
+    REQUIRE(std::system((command + " > /dev/full 2> " + err + "; echo $? > " + status).c_str()) ==
+            0);
+    INFO(args[0] << ": " << read_file(err));
+    CHECK(std::stoi(read_file(status)) == 1);
+    CHECK(read_file(err).rfind(args[0] + ": cannot write the output: ", 0) == 0);
+  }
+}
