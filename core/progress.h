@@ -38,11 +38,6 @@ class StatusLine {
   bool open_ = false;
 };
 
-// The memory the system says a new program could use without swapping (MemAvailable in
-// /proc/meminfo, in bytes), or 0 where that is unknown (other systems): callers then skip their
-// check rather than guess.
-double available_memory_bytes();
-
 // The exit status a program ends with: `status`, unless what it wrote to standard output did
 // not all arrive (e.g. "./sample m.ckpt > /dev/full": a full disk, a closed pipe), in which case
 // one line on stderr says so and the status is 1. Lost output must not look like success.

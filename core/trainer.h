@@ -28,6 +28,7 @@
 #include "core/cli.h"
 #include "core/data.h"
 #include "core/language_model.h"
+#include "core/memory.h"
 #include "core/model_io.h"
 #include "core/optimizer.h"
 #include "core/parallel.h"
@@ -73,7 +74,7 @@ struct TrainSettings {
 constexpr double kDivergedFactor = 5;
 
 // Validation windows run this many at a time.
-constexpr int kValidationBatch = 64;
+constexpr int kValidationBatch = 64;  // as core/memory.cpp assumes
 
 namespace detail {
 
@@ -285,7 +286,9 @@ class Trainer {
                                       resuming ? Vocabulary(resumed_.vocabulary) : Vocabulary());
     const Batcher batcher(corpus.train, s.batch, s.seq_len);
     check_paths();
-    check_memory(corpus.vocab.size());
+    check_memory_fits(training_memory_bytes(std::string(Net::kName) == "lstm" ? 4 : 1,
+                                            corpus.vocab.size(), s.hidden, s.layers, s.batch,
+                                            s.seq_len));
     check_writable(s.checkpoint);
     if (window_count(corpus.val.size(), s.seq_len) < 1)
       throw TextError(s.file + ": the validation split has " + std::to_string(corpus.val.size()) +
@@ -475,26 +478,6 @@ class Trainer {
     }
     if (!s_.log.empty() && (same(s_.log, s_.checkpoint) || same(s_.log, best)))
       throw UsageError("--log " + s_.log + " is also where the checkpoints go; use another file");
-  }
-
-  // Refuses settings whose buffers could not fit in memory, before allocating them (on Linux an
-  // oversized allocation often "succeeds" and the process is killed later). The estimate counts
-  // the parameters six times (weights, gradients, two optimizer buffers, packed copies) and, for
-  // each of the T x max(B, 64) characters of a training or validation chunk, what the layers
-  // cache (14 values per hidden unit for the LSTM, 5 for the RNN) and the output layer's
-  // V + 3H (docs/robustness.md, "Large input").
-  void check_memory(int vocab) const {
-    const double V = vocab, H = s_.hidden, L = s_.layers, T = s_.seq_len;
-    const double B = std::max(s_.batch, kValidationBatch);
-    const double gates = std::string(Net::kName) == "lstm" ? 4 : 1;
-    const double params = gates * H * (V + H + 1) + (L - 1) * gates * H * (2 * H + 1) + V * (H + 1);
-    const double per_char = L * (3 * gates + 2) * H + V + 3 * H;
-    const double bytes = 4 * (6 * params + B * T * per_char);
-    const double available = available_memory_bytes();
-    if (available > 0 && bytes > available)
-      throw UsageError("these settings need about " + format_fixed(bytes / 1e9, 1) +
-                       " GB of memory and " + format_fixed(available / 1e9, 1) +
-                       " GB are available; use a smaller --hidden, --layers, --batch or --seq-len");
   }
 
   // Zeroes the carried state of each stream with probability --state-reset: row b of every

@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "core/data.h"
+#include "core/memory.h"
 #include "core/optimizer.h"
 #include "core/parallel.h"
 #include "core/plot.h"
@@ -521,13 +522,18 @@ void run_text(const CompareSettings& s, std::ostream& progress) {
     if (s.lowercase) text = ascii_lowercase(text);
     prime = corpus.vocab.encode(text, "--prime");
   }
+  const int V = corpus.vocab.size();
+  const int rnn_hidden =
+      s.match_params ? rnn_hidden_matching_lstm(V, s.hidden, s.layers) : s.hidden;
+  // Both models live at once.
+  check_memory_fits(training_memory_bytes(1, V, rnn_hidden, s.layers, s.batch, s.seq_len) +
+                    training_memory_bytes(4, V, s.hidden, s.layers, s.batch, s.seq_len));
   prepare_folder(s.out);
   set_thread_count(s.threads);
 
-  const int V = corpus.vocab.size();
   Rnn<float>::Config rc;
   rc.vocab = V;
-  rc.hidden = s.match_params ? rnn_hidden_matching_lstm(V, s.hidden, s.layers) : s.hidden;
+  rc.hidden = rnn_hidden;
   rc.layers = s.layers;
   Lstm<float>::Config lc;
   lc.vocab = V;

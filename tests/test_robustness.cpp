@@ -442,6 +442,12 @@ TEST_CASE("robustness: conflicting flags", "[robustness]") {
                                           "of memory and [0-9.]+ GB are available; use a "
                                           "smaller --hidden, --layers, --batch or --seq-len\n$")));
   CHECK_FALSE(fs::exists(dir.file("big.ckpt")));
+  r = run_program(d, "compare",
+                  {text, "--hidden", "8192", "--layers", "16", "--batch", "2", "--seq-len", "8",
+                   "--out", dir.file("big")});
+  CHECK(r.status == 2);
+  CHECK(contains(r.err, "compare: these settings need about "));
+  CHECK_FALSE(fs::exists(dir.file("big")));
   CHECK(read_file(text) == text_before);
   CHECK(read_file(ck) == ck_before);
 }
