@@ -45,7 +45,7 @@ TEST_SRC := $(wildcard tests/test_*.cpp)
 TEST_OBJ := $(TEST_SRC:%.cpp=$(BUILD)/%.o) $(BUILD)/tests/main.o
 FORMATTED := $(wildcard core/*.h core/*.cpp rnn/*.h rnn/*.cpp lstm/*.h lstm/*.cpp \
                gradient_check/*.h gradient_check/*.cpp samples/*.h samples/*.cpp benchmark/*.cpp \
-               tests/*.h tests/*.hpp tests/*.cpp)
+               tests/*.h tests/*.hpp tests/*.cpp tests/fuzz/*.h tests/fuzz/*.cpp)
 
 .PHONY: all test sanitize fuzz mutation-test format format-check clean data corpus-shakespeare
 all: $(PROGRAMS) corpus-shakespeare

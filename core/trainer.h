@@ -242,7 +242,7 @@ class Trainer {
     TrainSettings saved;
     ArgParser p(program_, "", "");
     add_train_flags(p, saved, Net::kName);
-    std::vector<std::string> args = {program_, s_.file};
+    std::vector<std::string> args = {program_};
     for (const auto& [key, value] : now) {
       if (key == "lowercase") {
         const std::string v = get("lowercase");
@@ -254,6 +254,8 @@ class Trainer {
         args.push_back("--" + key + "=" + get(key.c_str()));
       }
     }
+    args.push_back("--");  // the file last, after "--": a name like "-t.txt" is no option
+    args.push_back(s_.file);
     std::vector<const char*> argv;
     for (const std::string& arg : args)
       argv.push_back(arg.c_str());

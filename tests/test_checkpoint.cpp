@@ -457,9 +457,9 @@ TEST_CASE("a checkpoint cut short anywhere is reported as truncated", "[checkpoi
     const std::string expected =
         n == 0   ? cut_path + ": the file is empty, not a checkpoint"
         : n < 20 ? cut_path + ": truncated checkpoint (expected at least 24 bytes, found " +
-                     std::to_string(n) + ")"
-               : cut_path + ": truncated checkpoint (expected " + total + " bytes, found " +
-                     std::to_string(n) + ")";
+                       std::to_string(n) + ")"
+                 : cut_path + ": truncated checkpoint (expected " + total + " bytes, found " +
+                       std::to_string(n) + ")";
     INFO("file cut to " << n << " of " << good.size() << " bytes");
     CHECK(load_error(cut_path) == expected);
   }

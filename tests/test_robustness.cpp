@@ -719,9 +719,9 @@ TEST_CASE("robustness: running out of memory is one line, not a crash", "[robust
 
 TEST_CASE("robustness: a checkpoint whose stored settings are out of range or not numbers",
           "[robustness]") {
-  // A file can pass the checksum and still hold settings no flag could set (a buggy writer, or
-  // the fuzzer's regressions/train_rnn-resume-batch-0.ckpt): they are checked with the flags'
-  // own ranges before anything uses them (a batch of 0 once divided by zero).
+  // A file can pass the checksum and still hold settings no flag could set (a buggy writer, a
+  // hostile file): they are checked with the flags' own ranges before anything uses them (a
+  // stored batch of 0 once divided by zero on --resume).
   TempDir dir;
   const std::string d = dir.path.string();
   const std::string ck = trained_checkpoint(dir);
