@@ -48,14 +48,16 @@ for i in $(seq 1 "$kills"); do
     # first steps included, so some land before the first save).
     sleep "$(awk -v seed="$RANDOM$i" 'BEGIN { srand(seed); printf "%.3f", 0.1 + 1.5 * rand() }')"
   else
-    # Even kills: during a save. Writing and flushing take a small part of each step, so a
-    # random moment rarely hits one; wait until a temporary checkpoint file appears (or 3 s
-    # pass), then kill within the next 0 to 9 ms.
-    deadline=$((SECONDS + 3))
-    while [ ! -e "$ck.tmp" ] && [ ! -e "$dir/run.best.ckpt.tmp" ] && [ $SECONDS -lt $deadline ]; do
-      :
+    # Even kills: during a save. Writing and flushing take a small part of the run, so a
+    # random moment rarely hits one. Each step prints its progress line, then validates and
+    # saves, then prints "saved": wait until a progress line is the last line (or 5 s pass),
+    # then kill within the next 0 to 0.4 s, the time a save of this model takes here. This
+    # watches the output, not the files, so it would also catch a writer that wrote in place.
+    deadline=$((SECONDS + 5))
+    until tail -n 1 "$dir/out" 2>/dev/null | grep -q '^step [0-9]* |' || [ $SECONDS -ge $deadline ]; do
+      sleep 0.005
     done
-    sleep "0.00$((RANDOM % 10))"
+    sleep "0.$(printf '%03d' $((RANDOM % 400)))"
   fi
   kill -KILL "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
