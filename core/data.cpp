@@ -10,9 +10,7 @@ Corpus load_corpus(const std::string& path, double val_frac, bool lowercase,
   // bytes are decoded twice (once for the alphabet and the count, once into ids) instead of
   // being kept as code points (docs/robustness.md, "Large input").
   const std::string bytes = read_text_file(path);
-  auto fold = [lowercase](char32_t c) {
-    return lowercase && c >= U'A' && c <= U'Z' ? c + (U'a' - U'A') : c;
-  };
+  auto fold = [lowercase](char32_t c) { return lowercase ? ascii_lowercase(c) : c; };
   Corpus corpus;
   std::size_t n = 0;
   if (vocab.size() > 0) {
@@ -24,10 +22,7 @@ Corpus load_corpus(const std::string& path, double val_frac, bool lowercase,
       seen[fold(c)] = 1;
       ++n;
     });
-    std::vector<char32_t> symbols;
-    for (char32_t c = 0; c < seen.size(); ++c)
-      if (seen[c]) symbols.push_back(c);
-    corpus.vocab = Vocabulary(std::move(symbols));
+    corpus.vocab = Vocabulary::from_present(seen);
   }
   const std::size_t n_train =
       static_cast<std::size_t>(std::floor(static_cast<double>(n) * (1.0 - val_frac)));

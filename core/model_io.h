@@ -10,6 +10,12 @@
 
 namespace charnn {
 
+// The largest model and chunk the programs accept: the trainers' and ./compare's --hidden,
+// --layers and --seq-len, and the same settings read back from a checkpoint, obey them.
+constexpr int kMaxHidden = 8192;
+constexpr int kMaxLayers = 16;
+constexpr int kMaxSeqLen = 100000;
+
 // The integer setting `key` of a checkpoint, which must lie in [min, max]; anything else (not a
 // number, trailing text, out of range) is CheckpointError "PATH: corrupt checkpoint (setting
 // KEY is 'VALUE', not an integer from MIN to MAX)".
@@ -34,9 +40,8 @@ template <class Net>
 typename Net::Config config_from_checkpoint(const Checkpoint& ck, const std::string& path) {
   typename Net::Config cfg;
   cfg.vocab = static_cast<int>(ck.vocabulary.size());
-  // The ranges of ./train_rnn's and ./train_lstm's --hidden and --layers.
-  cfg.hidden = checkpoint_int(ck, "hidden", path, 1, 8192);
-  cfg.layers = checkpoint_int(ck, "layers", path, 1, 16);
+  cfg.hidden = checkpoint_int(ck, "hidden", path, 1, kMaxHidden);
+  cfg.layers = checkpoint_int(ck, "layers", path, 1, kMaxLayers);
   if (cfg.vocab < 1) throw CheckpointError(path + ": corrupt checkpoint (empty vocabulary)");
   // The exact parameter count these settings give, found by registering the tensors in a
   // scratch layout (the constructors only do that), must be what the file holds. Checked before

@@ -211,7 +211,7 @@ std::string encode_utf8(const std::u32string& text) {
 
 std::u32string ascii_lowercase(std::u32string text) {
   for (char32_t& c : text)
-    if (c >= U'A' && c <= U'Z') c += U'a' - U'A';
+    c = ascii_lowercase(c);
   return text;
 }
 
@@ -271,9 +271,13 @@ Vocabulary Vocabulary::from_text(const std::u32string& text) {
       throw TextError("vocabulary: " + code_point_name(c) + " is not a valid code point");
     seen[c] = 1;
   }
+  return from_present(seen);
+}
+
+Vocabulary Vocabulary::from_present(const std::vector<unsigned char>& present) {
   std::vector<char32_t> symbols;
-  for (char32_t c = 0; c < seen.size(); ++c)
-    if (seen[c]) symbols.push_back(c);
+  for (char32_t c = 0; c < present.size(); ++c)
+    if (present[c]) symbols.push_back(c);
   return Vocabulary(std::move(symbols));  // also refuses surrogates
 }
 

@@ -57,6 +57,9 @@ std::string encode_utf8(char32_t c);
 std::string encode_utf8(const std::u32string& text);
 
 // A-Z folded to a-z; every other character, 'É' included, is left alone (for --lowercase).
+inline char32_t ascii_lowercase(char32_t c) {
+  return c >= U'A' && c <= U'Z' ? c + (U'a' - U'A') : c;
+}
 std::u32string ascii_lowercase(std::u32string text);
 
 // A character as a message should show it: "'é' (U+00E9)" when it is visible, by name when it
@@ -70,6 +73,9 @@ class Vocabulary {
  public:
   Vocabulary() = default;
   static Vocabulary from_text(const std::u32string& text);
+  // From one flag per code point (present[c] != 0: c is in the text), as a caller that sees
+  // the text piece by piece collects them. Refuses surrogates like the constructor below.
+  static Vocabulary from_present(const std::vector<unsigned char>& present);
   // From a stored list (a checkpoint). Throws TextError "vocabulary: not sorted/unique" unless
   // the list is strictly increasing, and "vocabulary: U+110000 is not a valid code point" for a
   // surrogate or a value above U+10FFFF.

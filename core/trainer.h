@@ -126,9 +126,9 @@ inline std::vector<std::pair<std::string, std::string>> settings_to_config(const
 // (tests/fuzz/fuzz_cli.cpp) both use it.
 inline void add_train_flags(ArgParser& a, TrainSettings& s, const std::string& model) {
   a.add_positional("FILE", &s.file, "the training text (UTF-8)", true);
-  a.add_int("hidden", &s.hidden, "hidden units per layer", 1, 8192);
-  a.add_int("layers", &s.layers, "stacked recurrent layers", 1, 16);
-  a.add_int("seq-len", &s.seq_len, "characters per chunk (truncated BPTT length)", 1, 100000);
+  a.add_int("hidden", &s.hidden, "hidden units per layer", 1, kMaxHidden);
+  a.add_int("layers", &s.layers, "stacked recurrent layers", 1, kMaxLayers);
+  a.add_int("seq-len", &s.seq_len, "characters per chunk (truncated BPTT length)", 1, kMaxSeqLen);
   a.add_int("batch", &s.batch, "parallel streams per step", 1, 100000);
   a.add_int("steps", &s.steps, "stop after this many steps in total (0: no limit)", 0, 2000000000);
   a.add_int("epochs", &s.epochs, "stop after this many passes over the text (0: no limit)", 0,
@@ -236,22 +236,22 @@ class Trainer {
       if (key == "seed") continue;  // the seed only chose the initial weights
       same(key.c_str(), value, get(key.c_str()));
     }
-    // The stored settings go through the same parser and ranges as the command line, so a
-    // damaged checkpoint (a batch of 0, a size of "abc") is refused with the reason instead of
-    // reaching the code that trusts them.
-    TrainSettings saved;
+    // The stored settings are parsed into the run's settings by the same parser, with the same
+    // ranges, as the command line, so a damaged checkpoint (a batch of 0, a size of "abc") is
+    // refused with the reason instead of reaching the code that trusts it. What they do not
+    // name (when to stop, where to write, threads) keeps its value from the command line.
     ArgParser p(program_, "", "");
-    add_train_flags(p, saved, Net::kName);
+    add_train_flags(p, s_, Net::kName);
     std::vector<std::string> args = {program_};
     for (const auto& [key, value] : now) {
-      if (key == "lowercase") {
-        const std::string v = get("lowercase");
-        if (v != "0" && v != "1")
-          throw CheckpointError(s_.resume + ": corrupt checkpoint (setting lowercase is '" + v +
-                                "', not 0 or 1)");
-        if (v == "1") args.push_back("--lowercase");
-      } else {
-        args.push_back("--" + key + "=" + get(key.c_str()));
+      const std::string stored = get(key.c_str());
+      if (key != "lowercase") {
+        args.push_back("--" + key + "=" + stored);
+      } else if (stored == "1") {
+        args.push_back("--lowercase");
+      } else if (stored != "0") {
+        throw CheckpointError(s_.resume + ": corrupt checkpoint (setting lowercase is '" + stored +
+                              "', not 0 or 1)");
       }
     }
     args.push_back("--");  // the file last, after "--": a name like "-t.txt" is no option
@@ -265,20 +265,6 @@ class Trainer {
     } catch (const UsageError& e) {
       throw CheckpointError(s_.resume + ": corrupt checkpoint (setting " + e.what() + ")");
     }
-    s_.hidden = saved.hidden;
-    s_.layers = saved.layers;
-    s_.seq_len = saved.seq_len;
-    s_.batch = saved.batch;
-    s_.lr = saved.lr;
-    s_.optimizer = saved.optimizer;
-    s_.clip = saved.clip;
-    s_.dropout = saved.dropout;
-    s_.reset = saved.reset;
-    s_.lr_decay = saved.lr_decay;
-    s_.lr_decay_every = saved.lr_decay_every;
-    s_.seed = saved.seed;
-    s_.val_frac = saved.val_frac;
-    s_.lowercase = saved.lowercase;
   }
 
   int run() {
@@ -334,6 +320,7 @@ class Trainer {
     const auto start = clock::now();
     auto seconds = [&] { return std::chrono::duration<double>(clock::now() - start).count(); };
     double smooth = NAN, train_seconds = 0;
+    const double uniform_loss = std::log(corpus.vocab.size() + 1.0);  // guessing uniformly
     // The last checkpoint on disk that this run wrote or started from, and its step.
     std::string saved_path = resuming ? s.resume : "";
     std::int64_t saved_step = step;
@@ -377,11 +364,10 @@ class Trainer {
       // A run whose loss climbs far above that of guessing uniformly (ln V) has diverged: with
       // the stable softmax the loss stays finite, so without this it would train on, and save,
       // nonsense. A healthy run starts near ln V and goes down.
-      if (smooth > kDivergedFactor * std::log(corpus.vocab.size() + 1.0))
+      if (smooth > kDivergedFactor * uniform_loss)
         return stop_broken("the training loss diverged to " + format_fixed(smooth, 1) +
                                " nats/char at step " + std::to_string(step) +
-                               " (guessing uniformly gives " +
-                               format_fixed(std::log(corpus.vocab.size() + 1.0), 2) + ")",
+                               " (guessing uniformly gives " + format_fixed(uniform_loss, 2) + ")",
                            saved_path, saved_step);
 
       const double chars_per_s = steps_this_run * chars_per_step / train_seconds;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/cli.h"
+#include "core/model_io.h"
 #include "core/progress.h"
 #include "core/text.h"
 #include "samples/compare.h"
@@ -74,11 +75,13 @@ static int program_main(int argc, char** argv) {
                "text: stop after this many minutes in all, evaluation included (10 when neither "
                "--steps nor --minutes is given; 0: no limit)",
                0, 1e6);
-  a.add_int("hidden", &s.hidden, "hidden units per layer (memory task: 64 unless given)", 1, 8192);
-  a.add_int("layers", &s.layers, "stacked recurrent layers (memory task: 1 unless given)", 1, 16);
+  a.add_int("hidden", &s.hidden, "hidden units per layer (memory task: 64 unless given)", 1,
+            kMaxHidden);
+  a.add_int("layers", &s.layers, "stacked recurrent layers (memory task: 1 unless given)", 1,
+            kMaxLayers);
   a.add_flag("match-params", &s.match_params,
              "widen the RNN to about the LSTM's number of parameters");
-  a.add_int("seq-len", &s.seq_len, "characters per chunk (truncated BPTT length)", 1, 100000);
+  a.add_int("seq-len", &s.seq_len, "characters per chunk (truncated BPTT length)", 1, kMaxSeqLen);
   a.add_int("batch", &s.batch, "parallel streams per step", 1, 100000);
   a.add_double("lr", &s.lr, "learning rate (Adam)", 1e-12, 1e3);
   a.add_double("lr-decay", &s.lr_decay,

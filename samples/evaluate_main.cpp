@@ -43,7 +43,7 @@ int run(const Settings& st, const Checkpoint& ck) {
   std::size_t unknown = 0, position = 0;
   std::vector<char32_t> examples;
   for_each_code_point(bytes, st.file, [&](char32_t c, std::size_t) {
-    if (lowercase && c >= U'A' && c <= U'Z') c += U'a' - U'A';
+    if (lowercase) c = ascii_lowercase(c);
     const int id = vocab.id(c);
     ++position;
     if (id >= 0) {
@@ -69,7 +69,7 @@ int run(const Settings& st, const Checkpoint& ck) {
     throw TextError(st.file + ": fewer than 2 characters to evaluate (" +
                     std::to_string(ids.size()) + " in the vocabulary)");
 
-  int T = st.seq_len > 0 ? st.seq_len : checkpoint_int(ck, "seq-len", st.checkpoint, 1, 100000);
+  int T = st.seq_len > 0 ? st.seq_len : checkpoint_int(ck, "seq-len", st.checkpoint, 1, kMaxSeqLen);
   if (window_count(ids.size(), T) == 0) T = static_cast<int>(ids.size()) - 1;  // one window
   const double loss = window_loss(model, ids, T, 64);
   const std::int64_t predictions = window_count(ids.size(), T) * T;
