@@ -30,8 +30,8 @@
 #include "core/parallel.h"
 #include "core/progress.h"
 #include "core/rng.h"
+#include "core/simd.h"
 #include "core/text.h"
-#include "core/vector_width.h"
 #include "lstm/lstm.h"
 #include "rnn/rnn.h"
 
@@ -106,26 +106,26 @@ void reset_peak_memory() {
 // 1. Peak
 // ---------------------------------------------------------------------------------------------
 
-// Independent chains of fused multiply-adds, each one vector register wide: 10 of them keep two
-// FMA units with a latency of 4 or 5 cycles busy, and still fit in the 16 registers of AVX2
-// beside the two operands. The compiler turns the inner loop into vector FMAs.
+// Independent chains of fused multiply-adds, each one vector register wide (core/simd.h, the
+// type the matrix-product kernel computes with): 10 of them keep two FMA units with a latency
+// of 4 or 5 cycles busy, and still fit in the 16 registers of AVX2 beside the two operands.
 double fma_loop(long iterations, float* sink) {
-  constexpr int kChains = 10, kWidth = kVectorBytes / 4;
-  float acc[kChains][kWidth];
+  constexpr int kChains = 10;
+  using V = Vec<float>;
+  V acc[kChains];
   for (int c = 0; c < kChains; ++c)
-    for (int l = 0; l < kWidth; ++l)
-      acc[c][l] = 1.0f + 0.001f * static_cast<float>(c * kWidth + l);
-  const float a = sink[0], b = sink[1];  // not known at compile time
+    acc[c] = V(1.0f + 0.001f * static_cast<float>(c));
+  const V a(sink[0]), b(sink[1]);  // not known at compile time
   for (long i = 0; i < iterations; ++i)
+#pragma GCC unroll 16
     for (int c = 0; c < kChains; ++c)
-      for (int l = 0; l < kWidth; ++l)
-        acc[c][l] = acc[c][l] * a + b;
+      acc[c] = mul_add(acc[c], a, b);
   float sum = 0;
   for (int c = 0; c < kChains; ++c)
-    for (int l = 0; l < kWidth; ++l)
+    for (int l = 0; l < kLanes<float>; ++l)
       sum += acc[c][l];
   sink[2] = sum;
-  return 2.0 * kChains * kWidth * static_cast<double>(iterations);
+  return 2.0 * kChains * kLanes<float> * static_cast<double>(iterations);
 }
 
 // GFLOP/s of the FMA loop run on `threads` threads at once (the best of a few tries).
@@ -301,7 +301,7 @@ std::string lpad(const std::string& s, std::size_t width) {
 int run(int argc, char** argv) {
   std::string configs_arg = "all", file = "shakespeare.txt", part = "all";
   int threads = 2, warmup = 3;
-  double seconds = 3;
+  double seconds = 3, min_peak_fraction = 0;
   ArgParser args("bench", "[options]",
                  "Measures training throughput, the matrix-product routine and the processor's "
                  "peak on this machine. One table row and one machine-readable line per "
@@ -315,7 +315,14 @@ int run(int argc, char** argv) {
   args.add_int("warmup", &warmup, "untimed training steps first", 0, 1000);
   args.add_string("file", &file, "the training text");
   args.add_string("part", &part, "what to measure", {"all", "peak", "train", "gemm"});
+  args.add_double("min-peak-fraction", &min_peak_fraction,
+                  "exit with status 1 when the products of a training step of any chosen "
+                  "configuration reach less than this fraction of the peak measured in the same "
+                  "run (a check that the kernel is vector code; 0: no check)",
+                  0, 1);
   if (!args.parse(argc, argv, std::cout)) return 0;
+  if (min_peak_fraction > 0 && part != "all" && part != "gemm")
+    throw UsageError("--min-peak-fraction needs --part gemm or --part all");
 
   std::vector<Config> chosen;
   if (configs_arg == "all") {
@@ -379,6 +386,8 @@ int run(int argc, char** argv) {
     std::cout << "\n";
   }
 
+  std::string below_floor;  // the first configuration whose products fall below the floor
+  double below_fraction = 0;
   if (do_gemm) {
     std::cout << "matrix products of one training step, at its shapes (" << threads
               << " threads)\n";
@@ -414,7 +423,20 @@ int run(int argc, char** argv) {
                 << " gflops=" << format_fixed(g, 2)
                 << " peak_fraction=" << format_fixed(g / peak, 3)
                 << " ms=" << format_fixed(total_seconds * 1e3, 3) << "\n";
+      if (below_floor.empty() && g / peak < min_peak_fraction) {
+        below_floor = c.name;
+        below_fraction = g / peak;
+      }
     }
+  }
+  if (!below_floor.empty()) {
+    std::cout << std::flush;
+    std::cerr << "bench: the products of a " << below_floor << " training step reached "
+              << format_fixed(100 * below_fraction, 1) << "% of the peak measured in this run, "
+              << "below --min-peak-fraction " << format_fixed(100 * min_peak_fraction, 1)
+              << "%: the matrix-product kernel is not running at vector speed "
+              << "(docs/performance.md)\n";
+    return 1;
   }
   return 0;
 }

@@ -1,7 +1,7 @@
 // The matrix products, every form through one cache-blocked kernel.
 //
 // C (M,N) = op(A) (M,K) · op(B) (K,N) + beta·C is computed the way fast BLAS libraries do it,
-// in portable C++ that the compiler vectorizes (-O3 -march=native):
+// in portable C++ whose inner loop is vector code by construction (core/simd.h):
 //
 //   1. Blocks: K is cut into slices of KC, N into blocks of NC, M into blocks of MC, so that a
 //      slice of B (KC×NC) stays in the L2/L3 cache and a block of A (MC×KC) in L2 while they
@@ -14,9 +14,9 @@
 //   3. The micro-kernel: an MR×NR tile of C lives in registers while k runs over the slice;
 //      each step is one broadcast of an A value times a row of NR B values (fused multiply-adds
 //      along a vector). This is where nearly all the time goes. The tile is sized to the
-//      machine's vector registers: NR is two vectors wide and MR = 5 rows, so the 10
-//      accumulator vectors, the two B vectors and one broadcast A value fit in the 16
-//      registers of AVX2 (and in the 32 of AVX-512).
+//      machine's vector registers: NR is two vectors wide (16 floats with AVX2, 32 with
+//      AVX-512, 8 with SSE or NEON) and MR = 5 rows, so the 10 accumulator vectors, one B
+//      vector and the 5 broadcast A values fit in the 16 registers of SSE and AVX2.
 //
 // Every element of C is summed in the same order (slice by slice, k ascending within a slice)
 // whatever M and N are, however the work is split over threads, and whether op(B) was packed
@@ -28,20 +28,26 @@
 #include <vector>
 
 #include "core/parallel.h"
-#include "core/vector_width.h"
+#include "core/simd.h"
 
 namespace charnn {
 
 namespace {
 
-constexpr int MR = 5;     // rows of the register tile
+// The register tile: MR rows × NV vectors. 5 × 2 is 10 accumulators, plus one vector of B and
+// the 5 broadcast values of A: the 16 vector registers of SSE and AVX2 (AVX-512 and NEON have
+// 32). Ten independent accumulators also cover the latency of the multiply-adds (4 or 5 cycles,
+// two issued per cycle). docs/performance.md compares other shapes.
+constexpr int MR = 5;
+constexpr int NV = 2;
 constexpr int KC = 256;   // depth of a packed slice
 constexpr int MC = 120;   // rows of a packed block of A (a multiple of MR)
-constexpr int NC = 2048;  // columns of a packed block of B (a multiple of NR)
+constexpr int NC = 2048;  // columns of a packed block of B (a multiple of NR for every width)
 
-// Columns of the register tile: two vectors of S.
+// Columns of the register tile: NV vectors of S.
 template <class S>
-constexpr int NR = 2 * kVectorBytes / static_cast<int>(sizeof(S));
+constexpr int NR = NV* kLanes<S>;
+static_assert(NC % NR<float> == 0 && NC % NR<double> == 0, "NC must be whole panels");
 
 template <class S>
 int round_up_nr(int n) {
@@ -124,31 +130,47 @@ void pack_B(const Operand<S>& B, int k0, int kc, int j0, int nc, S* out) {
 
 // C tile (mr×nr_valid of it) += packed A panel · packed B panel, over kc steps.
 //
-// Written as plain loops over one vector's worth of columns (W), so that GCC and Clang both
-// turn each innermost loop into one vector fused multiply-add and keep the whole tile in
-// registers; other spellings of the same arithmetic were measured 2-20 times slower with one
-// compiler or the other (docs/performance.md).
+// The tile is MR rows of NV vectors (core/simd.h): MR·NV accumulators that stay in registers
+// while k runs. Each step loads the B panel's row k one vector at a time and multiplies it by
+// each of the MR values of A's column k, broadcast to a whole vector. The loops over v and r
+// have constant trip counts and are unrolled, so every acc[r][v] is a register of its own.
+// It stays a function of its own (not inlined), so that its assembly can be read and checked
+// (benchmark/portability.sh); one call per tile costs nothing beside the tile's kc steps.
 template <class S>
-void micro_kernel(int kc, const S* __restrict a, const S* __restrict b, S* c, int ldc, int mr,
-                  int nr_valid) {
-  constexpr int nr = NR<S>, W = kVectorBytes / static_cast<int>(sizeof(S));
-  S acc[MR][nr] = {};
+[[gnu::noinline]] void micro_kernel(int kc, const S* __restrict a, const S* __restrict b, S* c,
+                                    int ldc, int mr, int nr_valid) {
+  using V = Vec<S>;
+  constexpr int W = kLanes<S>, nr = NR<S>;
+  V acc[MR][NV];
+#pragma GCC unroll 8
+  for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; ++v)
+      acc[r][v] = V(S(0));
   for (int k = 0; k < kc; ++k) {
-    for (int v = 0; v < nr / W; ++v) {
-      S bv[W];  // one vector of B
-      for (int l = 0; l < W; ++l)
-        bv[l] = b[k * nr + v * W + l];
-      for (int r = 0; r < MR; ++r) {
-        const S av = a[k * MR + r];  // broadcast
-        for (int l = 0; l < W; ++l)
-          acc[r][v * W + l] += av * bv[l];  // fused multiply-add along the vector
-      }
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; ++v) {
+      const V bv = load(b + k * nr + v * W);  // one vector of the B panel's row k
+#pragma GCC unroll 8
+      for (int r = 0; r < MR; ++r)
+        acc[r][v] = mul_add(V(a[k * MR + r]), bv, acc[r][v]);  // broadcast A, multiply-add
     }
   }
-  for (int r = 0; r < mr; ++r) {
+  if (mr == MR && nr_valid == nr) {  // a whole tile: add the accumulators to C vector by vector
+    for (int r = 0; r < MR; ++r) {
+      S* crow = c + static_cast<std::size_t>(r) * ldc;
+      for (int v = 0; v < NV; ++v)
+        store(load(crow + v * W) + acc[r][v], crow + v * W);
+    }
+    return;
+  }
+  for (int r = 0; r < mr; ++r) {  // an edge tile: only its valid part
+    S row[nr];
+    for (int v = 0; v < NV; ++v)
+      store(acc[r][v], row + v * W);
     S* crow = c + static_cast<std::size_t>(r) * ldc;
     for (int j = 0; j < nr_valid; ++j)
-      crow[j] += acc[r][j];
+      crow[j] += row[j];
   }
 }
 

@@ -176,23 +176,19 @@ void Lstm<S>::step_forward(const PackedMatrix<S>& U_t, const Step& s) {
   // (L1)–(L4) add U_* h_{t-1} to all four gates' pre-activations in one product (rows: h_prev Uᵀ)
   matmul_packed<S>(s.h_prev, U_t, 1, s.z);
   const int H = s.h.cols;
-  // One loop per kind of work, each over contiguous memory, so that each becomes vector code.
+  // One loop per kind of work, each over contiguous memory: σ and tanh a vector register at a
+  // time (core/activations.h), the products plain loops that compilers make vector code of.
   for (int b = 0; b < s.h.rows; ++b) {
     S *f = s.f.row(b), *i = s.i.row(b), *g = s.g.row(b), *o = s.o.row(b);
-    for (int j = 0; j < H; ++j)
-      f[j] = sigmoid(f[j]);  // (L1) f_t = σ(W_f x_t + U_f h_{t-1} + b_f)  forget gate
-    for (int j = 0; j < H; ++j)
-      i[j] = sigmoid(i[j]);  // (L2) i_t = σ(W_i x_t + U_i h_{t-1} + b_i)  input gate
-    for (int j = 0; j < H; ++j)
-      g[j] = tanh_(g[j]);  // (L3) g_t = tanh(W_g x_t + U_g h_{t-1} + b_g)  candidate
-    for (int j = 0; j < H; ++j)
-      o[j] = sigmoid(o[j]);  // (L4) o_t = σ(W_o x_t + U_o h_{t-1} + b_o)  output gate
+    sigmoid_each(f, f, H);  // (L1) f_t = σ(W_f x_t + U_f h_{t-1} + b_f)  forget gate
+    sigmoid_each(i, i, H);  // (L2) i_t = σ(W_i x_t + U_i h_{t-1} + b_i)  input gate
+    tanh_each(g, g, H);     // (L3) g_t = tanh(W_g x_t + U_g h_{t-1} + b_g)  candidate
+    sigmoid_each(o, o, H);  // (L4) o_t = σ(W_o x_t + U_o h_{t-1} + b_o)  output gate
     const S* c_prev = s.c_prev.row(b);
     S *c = s.c.row(b), *tanh_c = s.tanh_c.row(b), *h = s.h.row(b);
     for (int j = 0; j < H; ++j)
       c[j] = f[j] * c_prev[j] + i[j] * g[j];  // (L5) c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t
-    for (int j = 0; j < H; ++j)
-      tanh_c[j] = tanh_(c[j]);  // (L6) tanh(c_t), kept for backward
+    tanh_each(c, tanh_c, H);                  // (L6) tanh(c_t), kept for backward
     for (int j = 0; j < H; ++j)
       h[j] = o[j] * tanh_c[j];  // (L6) h_t = o_t ⊙ tanh(c_t)
   }

@@ -115,11 +115,8 @@ template <class S>
 void Rnn<S>::step_forward(const PackedMatrix<S>& W_hh_t, const Step& s) {
   // (R1) a_t = W_xh x_t + W_hh h_{t-1} + b_h: add W_hh h_{t-1} (rows: h_prev W_hhᵀ)
   matmul_packed<S>(s.h_prev, W_hh_t, 1, s.h);
-  for (int b = 0; b < s.h.rows; ++b) {
-    S* h = s.h.row(b);
-    for (int j = 0; j < s.h.cols; ++j)
-      h[j] = tanh_(h[j]);  // (R2) h_t = tanh(a_t)
-  }
+  for (int b = 0; b < s.h.rows; ++b)
+    tanh_each(s.h.row(b), s.h.row(b), s.h.cols);  // (R2) h_t = tanh(a_t)
 }
 
 // dout: (B,H) ∂L/∂h_t from above. dh_next: (B,H) on entry ∂L/∂h_t from step t+1, on exit

@@ -201,6 +201,46 @@ TEST_CASE("exp, sigmoid and tanh are accurate to the precision they run in", "[c
   check_activations<double>(5e-16, 5e-16);
 }
 
+// The row forms (a vector register at a time, the tail one by one) against the one-number
+// forms, and the extremes (overflow, underflow, NaN) in every lane of a vector.
+template <class S>
+void check_row_activations(double tol) {
+  std::vector<S> z;
+  for (double x = -30; x < 30; x += 0.00913)
+    z.push_back(static_cast<S>(x));
+  const S extremes[] = {S(1e6),
+                        S(-1e6),
+                        S(100),
+                        S(-100),
+                        std::numeric_limits<S>::infinity(),
+                        -std::numeric_limits<S>::infinity()};
+  z.insert(z.end(), std::begin(extremes), std::end(extremes));
+  z.push_back(S(0.25));  // an odd length, so that the tail is used too
+  std::vector<S> sig(z.size()), th(z.size()), e(z.size());
+  sigmoid_each(z.data(), sig.data(), static_cast<int>(z.size()));
+  tanh_each(z.data(), th.data(), static_cast<int>(z.size()));
+  each(z.data(), e.data(), static_cast<int>(z.size()), [](auto v) { return exp_(v); });
+  double worst = 0;
+  for (std::size_t k = 0; k < z.size(); ++k) {
+    worst = std::max(worst, static_cast<double>(std::fabs(sig[k] - sigmoid(z[k]))));
+    worst = std::max(worst, static_cast<double>(std::fabs(th[k] - tanh_(z[k]))));
+    if (std::isfinite(exp_(z[k])))
+      worst = std::max(worst, static_cast<double>(std::fabs(e[k] - exp_(z[k])) / exp_(z[k])));
+    else
+      CHECK(e[k] == exp_(z[k]));
+  }
+  CHECK(worst < tol);
+  std::vector<S> nan(2 * kLanes<S> + 1, std::numeric_limits<S>::quiet_NaN());
+  sigmoid_each(nan.data(), nan.data(), static_cast<int>(nan.size()));
+  for (S v : nan)
+    CHECK(std::isnan(v));
+}
+
+TEST_CASE("sigmoid, tanh and exp over a row agree with the one-number forms", "[core]") {
+  check_row_activations<float>(4e-7);
+  check_row_activations<double>(1e-15);
+}
+
 TEST_CASE("the random generator gives the same numbers for the same seed", "[core]") {
   Rng a(42), b(42), c(43);
   for (int k = 0; k < 100; ++k) {
