@@ -7,6 +7,8 @@
 #   make test         builds and runs the Catch2 tests
 #   make sanitize     the programs and tests with AddressSanitizer and UBSan (build/sanitize/),
 #                     then the tests and ./gradcheck under them
+#   make tsan         the programs and tests with ThreadSanitizer (build/tsan/), then the tests
+#                     that use threads and a short 2-thread training run with dropout
 #   make fuzz         the libFuzzer targets of tests/fuzz/, FUZZ_SECONDS (60) each (needs clang)
 #   make mutation-test  breaks backward lines one at a time and checks ./gradcheck notices
 #   make format       clang-format every source file in place
@@ -47,7 +49,7 @@ FORMATTED := $(wildcard core/*.h core/*.cpp rnn/*.h rnn/*.cpp lstm/*.h lstm/*.cp
                gradient_check/*.h gradient_check/*.cpp samples/*.h samples/*.cpp benchmark/*.cpp \
                tests/*.h tests/*.hpp tests/*.cpp tests/fuzz/*.h tests/fuzz/*.cpp)
 
-.PHONY: all test sanitize fuzz mutation-test format format-check clean data corpus-shakespeare
+.PHONY: all test sanitize tsan fuzz mutation-test format format-check clean data corpus-shakespeare
 all: $(PROGRAMS) corpus-shakespeare
 
 # The corpora: copied from $(DATA_MIRROR) when it is set, else downloaded; SHA-256 checked.
@@ -118,6 +120,25 @@ sanitize:
 	  LDFLAGS="$(SANITIZE_FLAGS)" $(addprefix build/sanitize/,$(PROGRAMS)) build/sanitize/run_tests
 	$(SANITIZE_ENV) build/sanitize/run_tests
 	$(SANITIZE_ENV) build/sanitize/gradcheck
+
+# ThreadSanitizer: every data race between the worker threads stops the run. The tests that run
+# on several threads (the products, the models on 1, 2 and 3 threads, the thread pool), then
+# both trainers for a few steps on 2 threads with dropout (whose masks each thread draws).
+TSAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=thread
+TSAN_ENV := TSAN_OPTIONS=halt_on_error=1:exitcode=66
+tsan: corpus-shakespeare
+	@sh tests/ensure_catch2.sh
+	@$(MAKE) --no-print-directory OUT=build/tsan/ BUILD=build/tsan/obj RUN_TESTS=build/tsan/run_tests \
+	  CXXFLAGS="$(TSAN_FLAGS)" LDFLAGS="$(TSAN_FLAGS)" build/tsan/train_lstm build/tsan/train_rnn \
+	  build/tsan/run_tests
+	$(TSAN_ENV) build/tsan/run_tests "*thread*"
+	head -c 50000 shakespeare.txt > build/tsan/small.txt
+	$(TSAN_ENV) build/tsan/train_lstm build/tsan/small.txt --hidden 64 --layers 2 --dropout 0.2 \
+	  --threads 2 --steps 6 --eval-every 3 --sample-every 3 --checkpoint build/tsan/lstm.ckpt --quiet
+	$(TSAN_ENV) build/tsan/train_lstm build/tsan/small.txt --resume build/tsan/lstm.ckpt --steps 8 \
+	  --checkpoint build/tsan/lstm.ckpt --quiet
+	$(TSAN_ENV) build/tsan/train_rnn build/tsan/small.txt --hidden 64 --dropout 0.2 --threads 2 \
+	  --steps 6 --eval-every 3 --checkpoint build/tsan/rnn.ckpt --quiet
 
 # libFuzzer (clang): the UTF-8 decoder, the checkpoint reader and the command-line parser, each
 # for FUZZ_SECONDS seconds; tests/fuzz/run.sh builds them into build/fuzz/ and says what to
