@@ -219,12 +219,13 @@ struct RightOperand {
   int padded_cols;  // the packed matrix's columns, rounded up to NR
 };
 
-// One thread's share: C (M,N) += op(A) · op(B) restricted to columns [j_begin, j_end) of C.
+// One thread's share: C (M,N) += op(A) · op(B) restricted to rows [i_begin, i_end) and columns
+// [j_begin, j_end) of C.
 template <class S>
-void gemm_part(const Operand<S>& A, const RightOperand<S>& B, int M, int K, int j_begin, int j_end,
-               Mat<S> C) {
+void gemm_part(const Operand<S>& A, const RightOperand<S>& B, int i_begin, int i_end, int K,
+               int j_begin, int j_end, Mat<S> C) {
   PackBuffers<S>& buf = pack_buffers<S>();
-  const int mc_max = std::min(MC, (M + MR - 1) / MR * MR);
+  const int mc_max = std::min(MC, (i_end - i_begin + MR - 1) / MR * MR);
   buf.a.resize(static_cast<std::size_t>(mc_max) * KC);
   if (!B.packed)
     buf.b.resize(static_cast<std::size_t>(std::min(NC, round_up_nr<S>(j_end - j_begin))) * KC);
@@ -240,8 +241,8 @@ void gemm_part(const Operand<S>& A, const RightOperand<S>& B, int M, int K, int 
         pack_B(B.B, k0, kc, j0, nc, buf.b.data());
         b_block = buf.b.data();
       }
-      for (int i0 = 0; i0 < M; i0 += MC) {
-        const int mc = std::min(MC, M - i0);
+      for (int i0 = i_begin; i0 < i_end; i0 += MC) {
+        const int mc = std::min(MC, i_end - i0);
         pack_A(A, i0, mc, k0, kc, buf.a.data());
         macro_kernel(mc, nc, kc, buf.a.data(), b_block, C.row(i0) + j0, C.stride);
       }
@@ -249,25 +250,33 @@ void gemm_part(const Operand<S>& A, const RightOperand<S>& B, int M, int K, int 
   }
 }
 
-// Splits the columns of C over the threads, in whole panels, when the product is big enough
-// to be worth it. Every element of C is computed by the same operations in the same order
-// whatever the split, so the result does not depend on the number of threads.
+// Splits C over the threads when the product is big enough to be worth it: into blocks of
+// rows when it is at least as tall as it is wide, else into blocks of columns (whole panels).
+// Each thread packs its own part of one operand and all of the other, so the split that
+// leaves the smaller operand to be packed twice is the cheaper one. Every element of C is
+// computed by the same operations in the same order whatever the split, so the result does
+// not depend on the number of threads.
 template <class S>
 void gemm(const Operand<S>& A, const RightOperand<S>& B, int M, int N, int K, S beta, Mat<S> C) {
   scale(C, beta);
   if (M == 0 || N == 0 || K == 0) return;
   constexpr int nr = NR<S>;
-  const int panels = (N + nr - 1) / nr;
-  int parts = std::min(thread_count(), panels);
+  const bool by_rows = M >= N;
+  const int units = by_rows ? (M + MR - 1) / MR : (N + nr - 1) / nr;  // tiles or panels
+  int parts = std::min(thread_count(), units);
   if (2.0 * M * N * K < 2e5) parts = 1;
   if (parts <= 1) {
-    gemm_part(A, B, M, K, 0, N, C);
+    gemm_part(A, B, 0, M, K, 0, N, C);
     return;
   }
   parallel_for(parts, [&](int p) {
-    const int j0 = panels * p / parts * nr;
-    const int j1 = std::min(N, panels * (p + 1) / parts * nr);
-    if (j0 < j1) gemm_part(A, B, M, K, j0, j1, C);
+    if (by_rows) {
+      const int i0 = units * p / parts * MR, i1 = std::min(M, units * (p + 1) / parts * MR);
+      if (i0 < i1) gemm_part(A, B, i0, i1, K, 0, N, C);
+    } else {
+      const int j0 = units * p / parts * nr, j1 = std::min(N, units * (p + 1) / parts * nr);
+      if (j0 < j1) gemm_part(A, B, 0, M, K, j0, j1, C);
+    }
   });
 }
 
