@@ -34,12 +34,14 @@ echo "aarch64: $("$cxx" --version | head -1)"
 "$cxx" -std=c++17 -fno-trapping-math -iquote . -O3 -S lstm/lstm.cpp -o "$out/lstm.s"
 for kind in f:4s:s d:2d:d; do
   IFS=: read -r type lanes scalar <<<"$kind"
-  body=$(function_body "$out/gemm.s" "micro_kernelI${type}E")
-  grep -Eq "fmla[[:space:]]+v[0-9]+\.$lanes" <<<"$body" ||
-    fail "micro_kernel<$type> has no packed fmla on .$lanes"
-  if grep -Eq "f(madd|mul)[[:space:]]+$scalar[0-9]+," <<<"$body"; then
-    fail "micro_kernel<$type> has a scalar f(madd|mul) on $scalar registers"
-  fi
+  for rows in 5 4 3 2 1; do  # the full tile and the bottom-edge tiles
+    body=$(function_body "$out/gemm.s" "micro_kernelI${type}Li${rows}E")
+    grep -Eq "fmla[[:space:]]+v[0-9]+\.$lanes" <<<"$body" ||
+      fail "micro_kernel<$type,$rows> has no packed fmla on .$lanes"
+    if grep -Eq "f(madd|mul)[[:space:]]+$scalar[0-9]+," <<<"$body"; then
+      fail "micro_kernel<$type,$rows> has a scalar f(madd|mul) on $scalar registers"
+    fi
+  done
   body=$(function_body "$out/lstm.s" "LstmI${type}E12step_forward")
   grep -Eq "fdiv[[:space:]]+v[0-9]+\.$lanes" <<<"$body" ||
     fail "Lstm<$type>::step_forward has no packed fdiv on .$lanes (σ, tanh)"

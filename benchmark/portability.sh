@@ -6,7 +6,7 @@
 # For g++ and clang++ (those installed) and each x86-64 target (x86-64-v2: SSE4.2,
 # x86-64-v3: AVX2 + FMA, x86-64-v4: AVX-512, and native):
 #   1. compiles core/gemm.cpp and lstm/lstm.cpp to assembly and checks that the float and
-#      double micro-kernels use packed multiply-adds of that target's width and no scalar ones,
+#      double micro-kernels (every tile height) use packed multiply-adds of that target's width and no scalar ones,
 #      and that σ and tanh in the LSTM step are packed divisions of that width;
 #   2. where this processor can run the target, builds ./bench for it and runs
 #      `./bench --part gemm`: the products of a training step as a % of the peak measured in
@@ -87,22 +87,24 @@ check_kernels() {  # compiler march width
   case $width in 16) reg=xmm ;; 32) reg=ymm ;; 64) reg=zmm ;; esac
   for kind in f:ps:ss d:pd:sd; do
     IFS=: read -r type packed scalar <<<"$kind"
-    local body
-    body=$(function_body "$dir/gemm.s" "micro_kernelI${type}E")
-    if [ -z "$body" ]; then problem "$cxx $march: micro_kernel<$type> not found in the assembly"; ok=0; continue; fi
-    if has_fma "$cxx" "$march"; then
-      grep -Eq "vfmadd[0-9]+$packed[^,]*%$reg" <<<"$body" ||
-        { problem "$cxx $march: micro_kernel<$type> has no packed vfmadd…$packed on $reg"; ok=0; }
-      if grep -Eq "vfmadd[0-9]+$scalar" <<<"$body"; then
-        problem "$cxx $march: micro_kernel<$type> has scalar vfmadd…$scalar"; ok=0
+    local body rows
+    for rows in 5 4 3 2 1; do  # the full tile and the bottom-edge tiles
+      body=$(function_body "$dir/gemm.s" "micro_kernelI${type}Li${rows}E")
+      if [ -z "$body" ]; then problem "$cxx $march: micro_kernel<$type,$rows> not found in the assembly"; ok=0; continue; fi
+      if has_fma "$cxx" "$march"; then
+        grep -Eq "vfmadd[0-9]+$packed[^,]*%$reg" <<<"$body" ||
+          { problem "$cxx $march: micro_kernel<$type,$rows> has no packed vfmadd…$packed on $reg"; ok=0; }
+        if grep -Eq "vfmadd[0-9]+$scalar" <<<"$body"; then
+          problem "$cxx $march: micro_kernel<$type,$rows> has scalar vfmadd…$scalar"; ok=0
+        fi
+      else
+        grep -Eq "mul$packed[^,]*%$reg" <<<"$body" ||
+          { problem "$cxx $march: micro_kernel<$type,$rows> has no packed mul$packed on $reg"; ok=0; }
+        if grep -Eq "mul$scalar" <<<"$body"; then
+          problem "$cxx $march: micro_kernel<$type,$rows> has scalar mul$scalar"; ok=0
+        fi
       fi
-    else
-      grep -Eq "mul$packed[^,]*%$reg" <<<"$body" ||
-        { problem "$cxx $march: micro_kernel<$type> has no packed mul$packed on $reg"; ok=0; }
-      if grep -Eq "mul$scalar" <<<"$body"; then
-        problem "$cxx $march: micro_kernel<$type> has scalar mul$scalar"; ok=0
-      fi
-    fi
+    done
     body=$(function_body "$dir/lstm.s" "LstmI${type}E12step_forward")
     grep -Eq "div$packed[^,]*%$reg" <<<"$body" ||
       { problem "$cxx $march: Lstm<$type>::step_forward has no packed div$packed on $reg (σ, tanh)"; ok=0; }

@@ -128,22 +128,23 @@ void pack_B(const Operand<S>& B, int k0, int kc, int j0, int nc, S* out) {
   }
 }
 
-// C tile (mr×nr_valid of it) += packed A panel · packed B panel, over kc steps.
+// C tile (Rows×nr_valid of it) += packed A panel · packed B panel, over kc steps.
 //
-// The tile is MR rows of NV vectors (core/simd.h): MR·NV accumulators that stay in registers
-// while k runs. Each step loads the B panel's row k one vector at a time and multiplies it by
-// each of the MR values of A's column k, broadcast to a whole vector. The loops over v and r
-// have constant trip counts and are unrolled, so every acc[r][v] is a register of its own.
-// It stays a function of its own (not inlined), so that its assembly can be read and checked
-// (benchmark/portability.sh); one call per tile costs nothing beside the tile's kc steps.
-template <class S>
+// The tile is Rows (MR, or fewer at the bottom edge of C) rows of NV vectors (core/simd.h):
+// Rows·NV accumulators that stay in registers while k runs. Each step loads the B panel's row k
+// one vector at a time and multiplies it by each of the Rows values of A's column k, broadcast
+// to a whole vector. The loops over v and r have constant trip counts and are unrolled, so
+// every acc[r][v] is a register of its own. It stays a function of its own (not inlined), so
+// that its assembly can be read and checked (benchmark/portability.sh); one call per tile costs
+// nothing beside the tile's kc steps.
+template <class S, int Rows>
 [[gnu::noinline]] void micro_kernel(int kc, const S* __restrict a, const S* __restrict b, S* c,
-                                    int ldc, int mr, int nr_valid) {
+                                    int ldc, int nr_valid) {
   using V = Vec<S>;
   constexpr int W = kLanes<S>, nr = NR<S>;
-  V acc[MR][NV];
+  V acc[Rows][NV];
 #pragma GCC unroll 8
-  for (int r = 0; r < MR; ++r)
+  for (int r = 0; r < Rows; ++r)
 #pragma GCC unroll 8
     for (int v = 0; v < NV; ++v)
       acc[r][v] = V(S(0));
@@ -152,25 +153,44 @@ template <class S>
     for (int v = 0; v < NV; ++v) {
       const V bv = load(b + k * nr + v * W);  // one vector of the B panel's row k
 #pragma GCC unroll 8
-      for (int r = 0; r < MR; ++r)
+      for (int r = 0; r < Rows; ++r)
         acc[r][v] = mul_add(V(a[k * MR + r]), bv, acc[r][v]);  // broadcast A, multiply-add
     }
   }
-  if (mr == MR && nr_valid == nr) {  // a whole tile: add the accumulators to C vector by vector
-    for (int r = 0; r < MR; ++r) {
+  if (nr_valid == nr) {  // whole rows: add the accumulators to C vector by vector
+    for (int r = 0; r < Rows; ++r) {
       S* crow = c + static_cast<std::size_t>(r) * ldc;
       for (int v = 0; v < NV; ++v)
         store(load(crow + v * W) + acc[r][v], crow + v * W);
     }
     return;
   }
-  for (int r = 0; r < mr; ++r) {  // an edge tile: only its valid part
+  for (int r = 0; r < Rows; ++r) {  // the right edge of C: only the valid columns
     S row[nr];
     for (int v = 0; v < NV; ++v)
       store(acc[r][v], row + v * W);
     S* crow = c + static_cast<std::size_t>(r) * ldc;
     for (int j = 0; j < nr_valid; ++j)
       crow[j] += row[j];
+  }
+}
+
+// The kernel for a tile of mr rows: every row of a tile costs as much as a full one, so the
+// last rows of C (M mod MR of them: one of 16 rows, say) get a kernel of their own height.
+template <class S>
+void tile_kernel(int mr, int kc, const S* a, const S* b, S* c, int ldc, int nr_valid) {
+  static_assert(MR == 5, "one case per tile height");
+  switch (mr) {
+    case 5:
+      return micro_kernel<S, 5>(kc, a, b, c, ldc, nr_valid);
+    case 4:
+      return micro_kernel<S, 4>(kc, a, b, c, ldc, nr_valid);
+    case 3:
+      return micro_kernel<S, 3>(kc, a, b, c, ldc, nr_valid);
+    case 2:
+      return micro_kernel<S, 2>(kc, a, b, c, ldc, nr_valid);
+    default:
+      return micro_kernel<S, 1>(kc, a, b, c, ldc, nr_valid);
   }
 }
 
@@ -182,8 +202,8 @@ void macro_kernel(int mc, int nc, int kc, const S* a, const S* b, S* c, int ldc)
     const S* b_panel = b + static_cast<std::size_t>(jr) * kc;
     for (int ir = 0; ir < mc; ir += MR) {
       const S* a_panel = a + static_cast<std::size_t>(ir) * kc;
-      micro_kernel(kc, a_panel, b_panel, c + static_cast<std::size_t>(ir) * ldc + jr, ldc,
-                   std::min(MR, mc - ir), std::min(nr, nc - jr));
+      tile_kernel(std::min(MR, mc - ir), kc, a_panel, b_panel,
+                  c + static_cast<std::size_t>(ir) * ldc + jr, ldc, std::min(nr, nc - jr));
     }
   }
 }

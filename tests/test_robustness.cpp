@@ -145,7 +145,10 @@ TEST_CASE("robustness: binary files, UTF-16 and invalid UTF-8 are refused with t
     utf16 += std::string(1, c) + '\0';
   // The start of a program file: an ELF header has a zero byte within its first 8 bytes. (Made
   // here rather than read from a built program, which under emulation is a starter script.)
-  std::string binary("\x7f" "ELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x03\0\x3e\0", 20);
+  std::string binary(
+      "\x7f"
+      "ELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x03\0\x3e\0",
+      20);
   for (int k = 0; k < 2000; ++k)
     binary += static_cast<char>((k * 37 + 11) % 256);
   const std::size_t first_zero = binary.find('\0');
