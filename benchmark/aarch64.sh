@@ -80,8 +80,13 @@ echo "aarch64: ./gradcheck under qemu"
 "$wrappers/gradcheck" | tail -2 || fail "./gradcheck"
 if [ $with_tests = 1 ]; then
   echo "aarch64: the test suite under qemu"
-  QEMU_LD_PREFIX=$sysroot qemu-aarch64 "$bin/run_tests" | tail -3 ||
-    fail "the test suite"
+  if QEMU_LD_PREFIX=$sysroot qemu-aarch64 "$bin/run_tests" >"$out/tests.log" 2>&1; then
+    tail -3 "$out/tests.log"
+  else
+    grep -B 4 -A 14 'FAILED' "$out/tests.log" | head -80
+    tail -3 "$out/tests.log"
+    fail "the test suite (the whole log: $out/tests.log)"
+  fi
 fi
 if [ $failures -gt 0 ]; then
   echo "aarch64: $failures check(s) failed"

@@ -92,13 +92,13 @@ check_kernels() {  # compiler march width
       body=$(function_body "$dir/gemm.s" "micro_kernelI${type}Li${rows}E")
       if [ -z "$body" ]; then problem "$cxx $march: micro_kernel<$type,$rows> not found in the assembly"; ok=0; continue; fi
       if has_fma "$cxx" "$march"; then
-        grep -Eq "vfmadd[0-9]+$packed[^,]*%$reg" <<<"$body" ||
+        grep -Eq "vfmadd[0-9]+$packed.*%$reg" <<<"$body" ||
           { problem "$cxx $march: micro_kernel<$type,$rows> has no packed vfmadd…$packed on $reg"; ok=0; }
         if grep -Eq "vfmadd[0-9]+$scalar" <<<"$body"; then
           problem "$cxx $march: micro_kernel<$type,$rows> has scalar vfmadd…$scalar"; ok=0
         fi
       else
-        grep -Eq "mul$packed[^,]*%$reg" <<<"$body" ||
+        grep -Eq "mul$packed.*%$reg" <<<"$body" ||
           { problem "$cxx $march: micro_kernel<$type,$rows> has no packed mul$packed on $reg"; ok=0; }
         if grep -Eq "mul$scalar" <<<"$body"; then
           problem "$cxx $march: micro_kernel<$type,$rows> has scalar mul$scalar"; ok=0
@@ -106,7 +106,7 @@ check_kernels() {  # compiler march width
       fi
     done
     body=$(function_body "$dir/lstm.s" "LstmI${type}E12step_forward")
-    grep -Eq "div$packed[^,]*%$reg" <<<"$body" ||
+    grep -Eq "div$packed.*%$reg" <<<"$body" ||
       { problem "$cxx $march: Lstm<$type>::step_forward has no packed div$packed on $reg (σ, tanh)"; ok=0; }
   done
   [ $ok = 1 ] && echo packed || echo FAILED
