@@ -19,8 +19,8 @@
 CXX ?= g++
 CXXFLAGS ?= -O3 -march=native
 # Floating-point exceptions are never enabled here, so the compiler may treat comparisons as
-# free of them: that is what lets GCC turn the activation loops into vector code
-# (core/activations.h). It changes no result.
+# free of them: that is what lets GCC turn loops with comparisons into vector code (the
+# activations where <experimental/simd> is missing, core/activations.h). It changes no result.
 STD := -std=c++17 -fno-trapping-math
 WARNINGS := -Wall -Wextra -Wpedantic
 ifeq ($(WERROR),1)

@@ -1,5 +1,6 @@
 #include "core/parallel.h"
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -15,6 +16,13 @@ thread_local bool in_part = false;
 
 // Workers sleep on a condition variable between jobs. A job is a function and a number of
 // parts; part 0 runs on the calling thread, parts 1.. on workers 0...
+//
+// Before going to sleep, a worker waiting for the next job, and the caller waiting for the
+// workers to finish, first watch for it for a short while (kSpins reads of an atomic counter,
+// some tens of microseconds). The models hand work to the threads many times per training step,
+// and waking a sleeping thread costs far more than that, above all on a virtual machine, where a
+// sleeping processor must be woken by the hypervisor.
+constexpr int kSpins = 20000;
 class Pool {
  public:
   ~Pool() { resize(0); }
@@ -33,7 +41,7 @@ class Pool {
     // Each worker starts from the current generation, so the first job after this call is
     // new to it however late the thread gets to run.
     for (int w = 0; w < workers; ++w)
-      threads_.emplace_back([this, w, start = generation_] { work(w, start); });
+      threads_.emplace_back([this, w, start = generation_.load()] { work(w, start); });
   }
 
   int workers() const { return static_cast<int>(threads_.size()); }
@@ -51,6 +59,8 @@ class Pool {
     in_part = true;
     run_part(callable, 0);
     in_part = false;
+    for (int spin = 0; spin < kSpins; ++spin)
+      if (pending_.load(std::memory_order_acquire) == 0) break;
     std::unique_lock<std::mutex> lock(mutex_);
     done_.wait(lock, [this] { return pending_ == 0; });
   }
@@ -62,6 +72,8 @@ class Pool {
       PartFunction run_part = nullptr;
       void* callable = nullptr;
       int part = w + 1;
+      for (int spin = 0; spin < kSpins; ++spin)
+        if (generation_.load(std::memory_order_acquire) != seen) break;
       {
         std::unique_lock<std::mutex> lock(mutex_);
         wake_.wait(lock, [&] { return quit_ || generation_ != seen; });
@@ -84,8 +96,9 @@ class Pool {
   std::condition_variable wake_, done_;
   PartFunction run_part_ = nullptr;
   void* callable_ = nullptr;
-  int parts_ = 0, pending_ = 0;
-  unsigned long generation_ = 0;
+  int parts_ = 0;
+  std::atomic<int> pending_{0};
+  std::atomic<unsigned long> generation_{0};
   bool quit_ = false;
 };
 
