@@ -13,6 +13,7 @@
 // are loops over its lanes: the same program, relying on the compiler to vectorize those loops.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -93,9 +94,18 @@ inline void store(const Vec<S>& v, S* p) {
   std::memcpy(p, v.lane, sizeof v.lane);
 }
 
+// Lane by lane, and fused exactly where the processor fuses: left to the compiler, a * b + c
+// would be contracted into a fused multiply-add in some copies of the kernel and not in others,
+// and results would then depend on which tile a row falls in (and so on the thread count).
 template <class S>
-inline Vec<S> mul_add(const Vec<S>& a, const Vec<S>& b, const Vec<S>& c) {
-  return a * b + c;
+inline Vec<S> mul_add(const Vec<S>& a, const Vec<S>& b, Vec<S> c) {
+  for (std::size_t l = 0; l < Vec<S>::size(); ++l)
+#if defined(__FMA__) || defined(__ARM_FEATURE_FMA)
+    c.lane[l] = std::fma(a.lane[l], b.lane[l], c.lane[l]);
+#else
+    c.lane[l] = a.lane[l] * b.lane[l] + c.lane[l];
+#endif
+  return c;
 }
 
 #endif
