@@ -46,7 +46,7 @@ constexpr int NC = 2048;  // columns of a packed block of B (a multiple of NR fo
 
 // Columns of the register tile: NV vectors of S.
 template <class S>
-constexpr int NR = NV* kLanes<S>;
+constexpr int NR = kLanes<S>* NV;
 static_assert(NC % NR<float> == 0 && NC % NR<double> == 0, "NC must be whole panels");
 
 template <class S>

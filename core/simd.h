@@ -9,8 +9,9 @@
 // not found (or missed) by the compiler's vectorizer. benchmark/portability.sh checks the
 // generated code on every target, docs/performance.md explains the choice.
 //
-// Where the header is missing (libc++, MSVC), Vec<S> is a plain 16-byte array whose operators
-// are loops over its lanes: the same program, relying on the compiler to vectorize those loops.
+// Where the header is missing (libc++, MSVC), Vec<S> is a plain 16-byte array with only what the
+// kernel needs (broadcast, +, load, store, mul_add), each a loop over its lanes; the activations
+// then run one number at a time. The same program, relying on the compiler to vectorize loops.
 #pragma once
 
 #include <cmath>
@@ -74,12 +75,6 @@ struct Vec {
       a.lane[l] += b.lane[l];
     return a;
   }
-  friend Vec operator*(Vec a, const Vec& b) {
-    for (std::size_t l = 0; l < size(); ++l)
-      a.lane[l] *= b.lane[l];
-    return a;
-  }
-  Vec& operator+=(const Vec& b) { return *this = *this + b; }
 };
 
 template <class S>
