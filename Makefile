@@ -38,15 +38,17 @@ RUN_TESTS := tests/run_tests
 
 COMPILE = $(CXX) $(STD) $(CPPFLAGS) $(CXXFLAGS) $(WARNINGS) -MMD -MP
 
-# Every .cpp in these folders is library code, except the programs' mains (*_main.cpp).
-LIB_SRC := $(filter-out %_main.cpp,$(wildcard core/*.cpp rnn/*.cpp lstm/*.cpp \
-             gradient_check/*.cpp samples/*.cpp))
+# Every .cpp in these folders is library code; the programs' mains are apps/*_main.cpp.
+LIB_SRC := $(filter-out %_main.cpp,$(wildcard core/*.cpp core/fast/*.cpp util/*.cpp rnn/*.cpp \
+             lstm/*.cpp train/*.cpp gradient_check/*.cpp samples/*.cpp benchmark/*.cpp))
 LIB_OBJ := $(LIB_SRC:%.cpp=$(BUILD)/%.o)
 PROGRAMS := gradcheck train_rnn train_lstm sample evaluate compare bench
 TEST_SRC := $(wildcard tests/test_*.cpp)
 TEST_OBJ := $(TEST_SRC:%.cpp=$(BUILD)/%.o) $(BUILD)/tests/main.o
-FORMATTED := $(wildcard core/*.h core/*.cpp rnn/*.h rnn/*.cpp lstm/*.h lstm/*.cpp \
-               gradient_check/*.h gradient_check/*.cpp samples/*.h samples/*.cpp benchmark/*.cpp \
+FORMATTED := $(wildcard core/*.h core/*.cpp core/fast/*.h core/fast/*.cpp util/*.h util/*.cpp \
+               rnn/*.h rnn/*.cpp lstm/*.h lstm/*.cpp train/*.h train/*.cpp apps/*.cpp \
+               gradient_check/*.h gradient_check/*.cpp samples/*.h samples/*.cpp \
+               benchmark/*.h benchmark/*.cpp \
                tests/*.h tests/*.hpp tests/*.cpp tests/fuzz/*.h tests/fuzz/*.cpp)
 
 .PHONY: all test sanitize tsan fuzz mutation-test format format-check clean data corpus-shakespeare
@@ -62,28 +64,28 @@ data: corpus-shakespeare $(BUILD)/csv_to_text
 	sh samples/corpora.sh haikus
 	$(BUILD)/csv_to_text haikus.csv haikus.txt
 
-$(BUILD)/csv_to_text: $(BUILD)/samples/csv_to_text_main.o $(LIB_OBJ)
+$(BUILD)/csv_to_text: $(BUILD)/apps/csv_to_text_main.o $(LIB_OBJ)
 	$(CXX) $(STD) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
-$(OUT)gradcheck: $(BUILD)/gradient_check/gradcheck_main.o $(LIB_OBJ)
+$(OUT)gradcheck: $(BUILD)/apps/gradcheck_main.o $(LIB_OBJ)
 	$(CXX) $(STD) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
-$(OUT)train_rnn: $(BUILD)/rnn/train_rnn_main.o $(LIB_OBJ)
+$(OUT)train_rnn: $(BUILD)/apps/train_rnn_main.o $(LIB_OBJ)
 	$(CXX) $(STD) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
-$(OUT)train_lstm: $(BUILD)/lstm/train_lstm_main.o $(LIB_OBJ)
+$(OUT)train_lstm: $(BUILD)/apps/train_lstm_main.o $(LIB_OBJ)
 	$(CXX) $(STD) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
-$(OUT)sample: $(BUILD)/samples/sample_main.o $(LIB_OBJ)
+$(OUT)sample: $(BUILD)/apps/sample_main.o $(LIB_OBJ)
 	$(CXX) $(STD) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
-$(OUT)evaluate: $(BUILD)/samples/evaluate_main.o $(LIB_OBJ)
+$(OUT)evaluate: $(BUILD)/apps/evaluate_main.o $(LIB_OBJ)
 	$(CXX) $(STD) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
-$(OUT)compare: $(BUILD)/samples/compare_main.o $(LIB_OBJ)
+$(OUT)compare: $(BUILD)/apps/compare_main.o $(LIB_OBJ)
 	$(CXX) $(STD) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
-$(OUT)bench: $(BUILD)/benchmark/bench_main.o $(LIB_OBJ)
+$(OUT)bench: $(BUILD)/apps/bench_main.o $(LIB_OBJ)
 	$(CXX) $(STD) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
 $(BUILD)/%.o: %.cpp

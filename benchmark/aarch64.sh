@@ -30,7 +30,7 @@ function_body() {  # file name-piece
 }
 
 echo "aarch64: $("$cxx" --version | head -1)"
-"$cxx" -std=c++17 -fno-trapping-math -iquote . -O3 -S core/gemm.cpp -o "$out/gemm.s"
+"$cxx" -std=c++17 -fno-trapping-math -iquote . -O3 -S core/fast/gemm.cpp -o "$out/gemm.s"
 "$cxx" -std=c++17 -fno-trapping-math -iquote . -O3 -S lstm/lstm.cpp -o "$out/lstm.s"
 for kind in f:4s:s d:2d:d; do
   IFS=: read -r type lanes scalar <<<"$kind"

@@ -5,7 +5,7 @@
 #
 # For g++ and clang++ (those installed) and each x86-64 target (x86-64-v2: SSE4.2,
 # x86-64-v3: AVX2 + FMA, x86-64-v4: AVX-512, and native):
-#   1. compiles core/gemm.cpp and lstm/lstm.cpp to assembly and checks that the float and
+#   1. compiles core/fast/gemm.cpp and lstm/lstm.cpp to assembly and checks that the float and
 #      double micro-kernels (every tile height) use packed multiply-adds of that target's width and no scalar ones,
 #      and that σ and tanh in the LSTM step are packed divisions of that width;
 #   2. where this processor can run the target, builds ./bench for it and runs
@@ -82,7 +82,7 @@ runs_here() {  # march
 check_kernels() {  # compiler march width
   local cxx=$1 march=$2 width=$3 dir=$out/$1-$2 reg ok=1 kind
   mkdir -p "$dir"
-  "$cxx" -std=c++17 -fno-trapping-math -iquote . -O3 -march="$march" -S core/gemm.cpp -o "$dir/gemm.s"
+  "$cxx" -std=c++17 -fno-trapping-math -iquote . -O3 -march="$march" -S core/fast/gemm.cpp -o "$dir/gemm.s"
   "$cxx" -std=c++17 -fno-trapping-math -iquote . -O3 -march="$march" -S lstm/lstm.cpp -o "$dir/lstm.s"
   case $width in 16) reg=xmm ;; 32) reg=ymm ;; 64) reg=zmm ;; esac
   for kind in f:ps:ss d:pd:sd; do
@@ -113,14 +113,14 @@ check_kernels() {  # compiler march width
 }
 
 # Builds ./bench for one target and prints the products' fraction of the peak, in %. With a
-# third argument, core/gemm.cpp alone is compiled again with those extra flags.
+# third argument, core/fast/gemm.cpp alone is compiled again with those extra flags.
 bench_fraction() {  # compiler march [kernel-only CXXFLAGS [bench flags]]
   local cxx=$1 march=$2 kernel_flags=${3:-} dir=$out/$1-$2${3:+-scalar}
   [ -z "$kernel_flags" ] || rm -rf "$dir"  # make does not rebuild for changed flags
   make -s -j2 CXX="$cxx" BUILD="$dir/obj" OUT="$dir/" CXXFLAGS="-O3 -march=$march" "$dir/bench" >/dev/null
   if [ -n "$kernel_flags" ]; then
     "$cxx" -std=c++17 -fno-trapping-math -iquote . -O3 -march="$march" $kernel_flags \
-      -c core/gemm.cpp -o "$dir/obj/core/gemm.o"
+      -c core/fast/gemm.cpp -o "$dir/obj/core/fast/gemm.o"
     make -s CXX="$cxx" BUILD="$dir/obj" OUT="$dir/" CXXFLAGS="-O3 -march=$march" "$dir/bench" >/dev/null
   fi
   "$dir/bench" --part gemm --config "$config" --seconds "$seconds" ${4:-} >"$dir/bench.txt" 2>"$dir/bench.err" ||
@@ -165,7 +165,7 @@ fi
 
 # The guard must be able to fail: a kernel with no vector code at all.
 echo
-echo "a deliberately scalar kernel (core/gemm.cpp alone with the plain-array Vec and -fno-tree-vectorize)"
+echo "a deliberately scalar kernel (core/fast/gemm.cpp alone with the plain-array Vec and -fno-tree-vectorize)"
 echo "against ./bench --min-peak-fraction 0.3:"
 if bench_fraction g++ native "-DCHARNN_PLAIN_VEC -fno-tree-vectorize -fno-tree-slp-vectorize" \
      "--min-peak-fraction 0.3" >/dev/null; then

@@ -12,7 +12,7 @@
 //
 //   σ(z) = 1 / (1 + e^{-z}),   tanh(z) = 2 σ(2z) - 1.
 //
-// exp_, sigmoid and tanh_ take one number or one Vec<S> of them (core/simd.h): the same lines
+// exp_, sigmoid and tanh_ take one number or one Vec<S> of them (core/fast/simd.h): the same lines
 // compute a whole vector register at once. sigmoid_each, tanh_each and softmax_row apply them
 // to a row, a vector at a time, with the last n mod kLanes numbers one by one.
 //
@@ -27,7 +27,7 @@
 #include <limits>
 #include <type_traits>
 
-#include "core/simd.h"
+#include "core/fast/simd.h"
 
 namespace charnn {
 

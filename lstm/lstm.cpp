@@ -10,8 +10,8 @@
 
 #include "core/activations.h"
 #include "core/dropout.h"
+#include "core/fast/parallel.h"
 #include "core/gemm.h"
-#include "core/parallel.h"
 
 namespace charnn {
 
@@ -170,11 +170,11 @@ CMat<S> Lstm<S>::output() const {
 // ---------------------------------------------------------------------------------------------
 
 // On entry s.z holds W_* x_t + b_* for the four gates (computed for every t before the loop).
-// U_t is Uᵀ, packed once for the sequence (core/gemm.h).
+// UT is U, packed once for the sequence for products with Uᵀ (core/gemm.h).
 template <class S>
-void Lstm<S>::step_forward(const PackedMatrix<S>& U_t, const Step& s) {
+void Lstm<S>::step_forward(const PackedMatrix<S>& UT, const Step& s) {
   // (L1)–(L4) add U_* h_{t-1} to all four gates' pre-activations in one product (rows: h_prev Uᵀ)
-  matmul_packed<S>(s.h_prev, U_t, 1, s.z);
+  matmul_ABt<S>(s.h_prev, UT, 1, s.z);
   const int H = s.h.cols;
   // One loop per kind of work, each over contiguous memory: σ and tanh a vector register at a
   // time (core/activations.h), the products plain loops that compilers make vector code of.
@@ -229,7 +229,7 @@ void Lstm<S>::step_backward(const PackedMatrix<S>& U, const Step& s, CMat<S> dou
       dc[j] *= f[j];  // (LB11) dc_next = dc_t ⊙ f_t
   }
   // (LB12) dh_next = U_fᵀ dz_f + U_iᵀ dz_i + U_gᵀ dz_g + U_oᵀ dz_o, in one product (rows: dz U)
-  matmul_packed<S>(s.dz, U, 0, dh_next);
+  matmul_AB<S>(s.dz, U, 0, dh_next);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -283,7 +283,7 @@ void Lstm<S>::forward(const S* params, const Layout& layout, const int* ids, int
 
     copy<S>(state.view(state_in, 2 * l), hs.rows_view(0, B));      // h_{-1} = h0
     copy<S>(state.view(state_in, 2 * l + 1), cs.rows_view(0, B));  // c_{-1} = c0
-    k.U_forward.pack(w.U, true);  // Uᵀ, rearranged once for the T products below
+    k.U_forward.pack_for_ABt(w.U);  // rearranged once for the T products below
     // The streams (rows) never mix in the recurrence, so each thread takes a block of them
     // and runs all T steps on it without waiting for the others.
     for_row_blocks(B, kMinRowsPerThread, [&](int b0, int n) {
@@ -309,7 +309,7 @@ void Lstm<S>::backward(const S* params, const Layout& layout, CMat<S> dtop, S* g
 
     fill(dh_next, S(0));  // nothing flows back from beyond the chunk (truncated BPTT)
     fill(dc_next, S(0));
-    k.U_backward.pack(w.U, false);  // U, rearranged once for the T products below
+    k.U_backward.pack_for_AB(w.U);  // rearranged once for the T products below
     for_row_blocks(B, kMinRowsPerThread, [&](int b0, int n) {  // streams split as in forward
       for (int t = T - 1; t >= 0; --t)
         step_backward(k.U_backward, step(l, t).rows(b0, n), dout.rows_view(t * B + b0, n),

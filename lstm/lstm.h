@@ -100,8 +100,8 @@ class Lstm {
     std::vector<S> dout;  // (N,H) ∂L/∂h_t arriving from the layer above (unused for the top)
     std::vector<S> dh_next, dc_next;  // (B,H) ∂L/∂h_t and ∂L/∂c_t arriving from step t+1
     std::vector<S> W_t;               // (V,4H), layer 0: Wᵀ in forward, dWᵀ in backward
-    PackedMatrix<S> U_forward;        // Uᵀ (H,4H), packed for the T products of forward
-    PackedMatrix<S> U_backward;       // U (4H,H), packed for the T products of backward
+    PackedMatrix<S> U_forward;        // U (4H,H) packed for the T products h_prev Uᵀ of forward
+    PackedMatrix<S> U_backward;       // U (4H,H) packed for the T products dz U of backward
   };
 
   // Views of time step t of layer l: the symbols of (L1)–(L6) and (LB1)–(LB12).
@@ -116,7 +116,7 @@ class Lstm {
   };
   Step step(int l, int t);
 
-  static void step_forward(const PackedMatrix<S>& U_t, const Step& s);
+  static void step_forward(const PackedMatrix<S>& UT, const Step& s);
   static void step_backward(const PackedMatrix<S>& U, const Step& s, CMat<S> dout, Mat<S> dh_next,
                             Mat<S> dc_next);
 

@@ -10,8 +10,8 @@
 
 #include "core/activations.h"
 #include "core/dropout.h"
+#include "core/fast/parallel.h"
 #include "core/gemm.h"
-#include "core/parallel.h"
 
 namespace charnn {
 
@@ -109,12 +109,12 @@ CMat<S> Rnn<S>::output() const {
 // One time step of one layer: forward, then backward (the forward read bottom-up)
 // ---------------------------------------------------------------------------------------------
 
-// On entry s.h holds W_xh x_t + b_h (computed for every t before the time loop). W_hh_t is
-// W_hhᵀ, packed once for the sequence (core/gemm.h).
+// On entry s.h holds W_xh x_t + b_h (computed for every t before the time loop). W_hhT is
+// W_hh, packed once for products with W_hhᵀ for the sequence (core/gemm.h).
 template <class S>
-void Rnn<S>::step_forward(const PackedMatrix<S>& W_hh_t, const Step& s) {
+void Rnn<S>::step_forward(const PackedMatrix<S>& W_hhT, const Step& s) {
   // (R1) a_t = W_xh x_t + W_hh h_{t-1} + b_h: add W_hh h_{t-1} (rows: h_prev W_hhᵀ)
-  matmul_packed<S>(s.h_prev, W_hh_t, 1, s.h);
+  matmul_ABt<S>(s.h_prev, W_hhT, 1, s.h);
   for (int b = 0; b < s.h.rows; ++b)
     tanh_each(s.h.row(b), s.h.row(b), s.h.cols);  // (R2) h_t = tanh(a_t)
 }
@@ -132,7 +132,7 @@ void Rnn<S>::step_backward(const PackedMatrix<S>& W_hh, const Step& s, CMat<S> d
       da[j] = dh * (S(1) - h[j] * h[j]);  // (RB2) da_t = dh_t ⊙ (1 - h_t²)
     }
   }
-  matmul_packed<S>(s.da, W_hh, 0, dh_next);  // (RB3) dh_next = W_hhᵀ da_t (rows: da W_hh)
+  matmul_AB<S>(s.da, W_hh, 0, dh_next);  // (RB3) dh_next = W_hhᵀ da_t (rows: da W_hh)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -185,7 +185,7 @@ void Rnn<S>::forward(const S* params, const Layout& layout, const int* ids, int 
     }
 
     copy<S>(state.view(state_in, l), hs.rows_view(0, B));  // h_{-1} = h0
-    c.W_hh_forward.pack(w.W_hh, true);  // W_hhᵀ, rearranged once for the T products below
+    c.W_hh_forward.pack_for_ABt(w.W_hh);  // rearranged once for the T products below
     // The streams (rows) never mix in the recurrence, so each thread takes a block of them
     // and runs all T steps on it without waiting for the others.
     for_row_blocks(B, kMinRowsPerThread, [&](int b0, int n) {
@@ -208,7 +208,7 @@ void Rnn<S>::backward(const S* params, const Layout& layout, CMat<S> dtop, S* gr
     Mat<S> dh_next(c.dh_next.data(), B, H);
 
     fill(dh_next, S(0));  // nothing flows back from beyond the chunk (truncated BPTT)
-    c.W_hh_backward.pack(w.W_hh, false);  // W_hh, rearranged once for the T products below
+    c.W_hh_backward.pack_for_AB(w.W_hh);  // rearranged once for the T products below
     for_row_blocks(B, kMinRowsPerThread, [&](int b0, int n) {  // streams split as in forward
       for (int t = T - 1; t >= 0; --t)
         step_backward(c.W_hh_backward, step(l, t).rows(b0, n), dout.rows_view(t * B + b0, n),

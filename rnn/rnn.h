@@ -84,8 +84,8 @@ class Rnn {
     std::vector<S> dout;     // (N,H) ∂L/∂h_t arriving from the layer above (unused for the top)
     std::vector<S> dh_next;  // (B,H) ∂L/∂h_t arriving from step t+1
     std::vector<S> W_t;      // (V,H), layer 0: W_xhᵀ in forward, dW_xhᵀ in backward
-    PackedMatrix<S> W_hh_forward;   // W_hhᵀ, packed for the T products of forward
-    PackedMatrix<S> W_hh_backward;  // W_hh, packed for the T products of backward
+    PackedMatrix<S> W_hh_forward;   // W_hh packed for the T products h_prev W_hhᵀ of forward
+    PackedMatrix<S> W_hh_backward;  // W_hh packed for the T products da W_hh of backward
   };
 
   // Views of time step t of layer l: the symbols of (R1)–(R2) and (RB1)–(RB3).
@@ -99,7 +99,7 @@ class Rnn {
   };
   Step step(int l, int t);
 
-  static void step_forward(const PackedMatrix<S>& W_hh_t, const Step& s);
+  static void step_forward(const PackedMatrix<S>& W_hhT, const Step& s);
   static void step_backward(const PackedMatrix<S>& W_hh, const Step& s, CMat<S> dout,
                             Mat<S> dh_next);
 

@@ -10,17 +10,18 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "core/data.h"
-#include "core/memory.h"
-#include "core/optimizer.h"
-#include "core/parallel.h"
-#include "core/plot.h"
-#include "core/progress.h"
-#include "core/text.h"
+#include "core/fast/parallel.h"
 #include "lstm/lstm.h"
 #include "rnn/rnn.h"
 #include "samples/generate.h"
 #include "samples/memory_task.h"
+#include "train/data.h"
+#include "train/memory.h"
+#include "train/optimizer.h"
+#include "train/text.h"
+#include "util/files.h"
+#include "util/plot.h"
+#include "util/progress.h"
 
 namespace charnn {
 

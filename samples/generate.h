@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "core/language_model.h"
-#include "core/text.h"
 #include "samples/sampler.h"
+#include "train/text.h"
 
 namespace charnn {
 

@@ -5,9 +5,9 @@
 #include <cmath>
 
 #include "core/language_model.h"
-#include "core/optimizer.h"
 #include "lstm/lstm.h"
 #include "rnn/rnn.h"
+#include "train/optimizer.h"
 
 namespace charnn {
 

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "core/rng.h"
-#include "core/text.h"
+#include "train/text.h"
 
 namespace charnn {
 

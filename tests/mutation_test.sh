@@ -30,7 +30,7 @@ lstm/lstm.cpp|(LB8)|s/di \* i\[j\] \* (S(1) - i\[j\])/di * i[j] * (S(1) + i[j])/
 lstm/lstm.cpp|(LB9)|s/(S(1) - g\[j\] \* g\[j\])/(S(1) - g[j])/|LB9 wrong tanh derivative
 lstm/lstm.cpp|(LB10)|s/do_ \* o\[j\] \* (S(1) - o\[j\])/-do_ * o[j] * (S(1) - o[j])/|LB10 sign error
 lstm/lstm.cpp|(LB11)|s/dc\[j\] \*= f\[j\];/dc[j] *= 1;/|LB11 cell gradient not gated by f
-lstm/lstm.cpp|matmul_packed<S>(s.dz, U|s/0, dh_next)/1, dh_next)/|LB12 accumulates dh_next instead of replacing it
+lstm/lstm.cpp|matmul_AB<S>(s.dz, U|s/0, dh_next)/1, dh_next)/|LB12 accumulates dh_next instead of replacing it
 lstm/lstm.cpp|H_prev(k.h.data()|s/CMat<S> H_prev(k.h.data(),/CMat<S> H_prev(k.h.data() + B * H,/|LB13 uses h_t instead of h_{t-1}
 lstm/lstm.cpp|S* dw = dW_t.row(ids_[n])|s/dW_t.row(ids_\[n\])/dW_t.row(0)/|LB14 one-hot gradient into the wrong column
 lstm/lstm.cpp|(LB15)|s/db\[j\] += dz\[j\]/db[j] -= dz[j]/|LB15 sign error in db

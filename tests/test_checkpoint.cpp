@@ -12,11 +12,11 @@
 #include <string>
 #include <vector>
 
-#include "core/checkpoint.h"
 #include "core/params.h"
 #include "core/rng.h"
 #include "tests/catch.hpp"
 #include "tests/helpers.h"
+#include "train/checkpoint.h"
 
 using namespace charnn;
 using charnn::testing::TempDir;

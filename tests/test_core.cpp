@@ -7,11 +7,11 @@
 #include <vector>
 
 #include "core/activations.h"
-#include "core/cli.h"
+#include "core/fast/parallel.h"
 #include "core/gemm.h"
-#include "core/parallel.h"
 #include "core/rng.h"
 #include "tests/catch.hpp"
+#include "util/cli.h"
 
 using namespace charnn;
 
@@ -103,14 +103,14 @@ TEST_CASE("a packed operand gives exactly the products of the unpacked one", "[c
       set_thread_count(threads);
       Strided A(M, K, rng), Bt(N, K, rng), B(K, N, rng), C(M, N, rng);
       Strided P = C, R = C;
-      packed.pack(Bt.m, true);  // op(B) = Btᵀ
-      CHECK(packed.rows() == K);
-      CHECK(packed.cols() == N);
-      matmul_packed<double>(A.m, packed, 1.0, P.m);
+      packed.pack_for_ABt(Bt.m);
+      CHECK(packed.packed().rows() == K);
+      CHECK(packed.packed().cols() == N);
+      matmul_ABt<double>(A.m, packed, 1.0, P.m);
       matmul_ABt<double>(A.m, Bt.m, 1.0, R.m);
       CHECK(P.data == R.data);
-      packed.pack(B.m, false);  // op(B) = B
-      matmul_packed<double>(A.m, packed, 0.0, P.m);
+      packed.pack_for_AB(B.m);
+      matmul_AB<double>(A.m, packed, 0.0, P.m);
       matmul_AB<double>(A.m, B.m, 0.0, R.m);
       CHECK(P.data == R.data);
     }

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "core/parallel.h"
+#include "core/fast/parallel.h"
 #include "lstm/lstm.h"
 #include "rnn/rnn.h"
 #include "tests/catch.hpp"

@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
-#include "core/plot.h"
 #include "tests/catch.hpp"
 #include "tests/helpers.h"
 #include "tests/xml.h"
+#include "util/plot.h"
 
 using namespace charnn;
 using namespace charnn::testing;

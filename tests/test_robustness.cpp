@@ -11,11 +11,11 @@
 #include <string>
 #include <vector>
 
-#include "core/checkpoint.h"
 #include "core/rng.h"
 #include "tests/catch.hpp"
 #include "tests/helpers.h"
 #include "tests/programs.h"
+#include "train/checkpoint.h"
 
 using namespace charnn;
 using charnn::testing::read_file;

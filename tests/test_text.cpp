@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "core/data.h"
-#include "core/text.h"
 #include "tests/catch.hpp"
 #include "tests/helpers.h"
+#include "train/data.h"
+#include "train/text.h"
 
 using namespace charnn;
 using charnn::testing::TempDir;

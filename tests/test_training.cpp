@@ -8,12 +8,12 @@
 #include <string>
 #include <vector>
 
-#include "core/checkpoint.h"
-#include "core/trainer.h"
 #include "lstm/lstm.h"
 #include "rnn/rnn.h"
 #include "tests/catch.hpp"
 #include "tests/helpers.h"
+#include "train/checkpoint.h"
+#include "train/trainer.h"
 
 using namespace charnn;
 namespace fs = std::filesystem;

@@ -1,4 +1,4 @@
-// Fuzz target for the checkpoint reader, charnn::parse_checkpoint (core/checkpoint.cpp).
+// Fuzz target for the checkpoint reader, charnn::parse_checkpoint (train/checkpoint.cpp).
 //
 // The first input byte chooses what the rest is:
 //   'b'        a payload: the target wraps it in a valid header (magic, version, length) and a
@@ -25,14 +25,14 @@
 #include <string>
 #include <vector>
 
-#include "core/checkpoint.h"
+#include "core/fast/parallel.h"
 #include "core/language_model.h"
-#include "core/model_io.h"
-#include "core/parallel.h"
-#include "core/text.h"
 #include "lstm/lstm.h"
 #include "rnn/rnn.h"
 #include "tests/fuzz/fuzz_check.h"
+#include "train/checkpoint.h"
+#include "train/model_io.h"
+#include "train/text.h"
 
 namespace {
 

@@ -1,5 +1,5 @@
 // Fuzz target for the UTF-8 decoder, charnn::decode_utf8 and charnn::for_each_code_point
-// (core/text.h), and for what is built on the decoded text: Vocabulary, describe_char,
+// (train/text.h), and for what is built on the decoded text: Vocabulary, describe_char,
 // ascii_lowercase.
 //
 // The input is any byte string. decode_utf8 must either return or throw charnn::TextError;
@@ -22,8 +22,8 @@
 #include <string>
 #include <vector>
 
-#include "core/text.h"
 #include "tests/fuzz/fuzz_check.h"
+#include "train/text.h"
 
 namespace {
 

@@ -13,11 +13,12 @@
 #include <string>
 #include <vector>
 
-#include "core/checkpoint.h"
-#include "core/text.h"
-#include "core/trainer.h"
 #include "lstm/lstm.h"
 #include "rnn/rnn.h"
+#include "train/checkpoint.h"
+#include "train/text.h"
+#include "train/trainer.h"
+#include "util/files.h"
 
 namespace {
 

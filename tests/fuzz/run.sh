@@ -61,12 +61,12 @@ stale() {
   return 1
 }
 
-# The library: every .cpp of core/, rnn/ and lstm/ except the programs' mains, as an archive,
+# The library: every .cpp of core/, util/, rnn/, lstm/ and train/, as an archive,
 # so each target links only the objects it uses.
 lib=$out/libcharnn-fuzz.a
 objects=()
 relink=0
-for src in core/*.cpp rnn/*.cpp lstm/*.cpp; do
+for src in core/*.cpp core/fast/*.cpp util/*.cpp rnn/*.cpp lstm/*.cpp train/*.cpp; do
   [[ $src == *_main.cpp ]] && continue
   obj=$out/obj/${src//\//_}
   obj=${obj%.cpp}.o

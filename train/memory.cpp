@@ -1,10 +1,10 @@
-#include "core/memory.h"
+#include "train/memory.h"
 
 #include <algorithm>
 #include <fstream>
 
-#include "core/cli.h"
-#include "core/progress.h"
+#include "util/cli.h"
+#include "util/progress.h"
 
 namespace charnn {
 

@@ -4,13 +4,13 @@
 #include <iostream>
 #include <string>
 
-#include "core/checkpoint.h"
-#include "core/cli.h"
-#include "core/model_io.h"
-#include "core/progress.h"
 #include "lstm/lstm.h"
 #include "rnn/rnn.h"
 #include "samples/generate.h"
+#include "train/checkpoint.h"
+#include "train/model_io.h"
+#include "util/cli.h"
+#include "util/progress.h"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "core/progress.h"
+#include "util/progress.h"
 
 #include <cerrno>
 #include <cmath>

@@ -1,5 +1,5 @@
 // The four optimizers and global-norm clipping. Read beside docs/training.md.
-#include "core/optimizer.h"
+#include "train/optimizer.h"
 
 #include <cmath>
 #include <stdexcept>

@@ -6,12 +6,12 @@
 #include <string>
 #include <vector>
 
-#include "core/cli.h"
 #include "core/language_model.h"
-#include "core/progress.h"
 #include "gradient_check/gradcheck.h"
 #include "lstm/lstm.h"
 #include "rnn/rnn.h"
+#include "util/cli.h"
+#include "util/progress.h"
 
 namespace {
 

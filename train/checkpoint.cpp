@@ -4,7 +4,7 @@
 // the file is the same on little- and big-endian machines. A float or double is first copied
 // bit for bit into an unsigned integer of the same size (std::memcpy); this assumes the host
 // uses IEEE-754 binary32 and binary64, which the static_asserts below check at compile time.
-#include "core/checkpoint.h"
+#include "train/checkpoint.h"
 
 #include <array>
 #include <cerrno>
@@ -17,7 +17,7 @@
 #include <set>
 #include <sstream>
 
-#include "core/text.h"
+#include "util/files.h"
 
 namespace charnn {
 

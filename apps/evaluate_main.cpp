@@ -7,13 +7,13 @@
 #include <string>
 #include <vector>
 
-#include "core/checkpoint.h"
-#include "core/cli.h"
-#include "core/data.h"
-#include "core/model_io.h"
-#include "core/progress.h"
 #include "lstm/lstm.h"
 #include "rnn/rnn.h"
+#include "train/checkpoint.h"
+#include "train/data.h"
+#include "train/model_io.h"
+#include "util/cli.h"
+#include "util/progress.h"
 
 namespace {
 

@@ -23,14 +23,6 @@ struct TextError : std::runtime_error {
 // error here: the caller knows whether it can use one.
 std::string read_file(const std::string& path);
 
-// Writes `size` bytes to `path` so that `path` never holds a part of them: into `path + ".tmp"`
-// first, every step checked (a full disk may only show at the flush or even the close, when
-// the buffered bytes reach the file system), flushed to the disk (fsync, on POSIX systems),
-// then renamed over `path` in one step, so a reader, a crash or a power cut sees the old file
-// or the new one. Returns "" on success, else why it failed (the
-// temporary file removed). Checkpoints and plots are saved through it.
-std::string write_file_atomically(const std::string& path, const void* data, std::size_t size);
-
 // UTF-8 bytes to code points. A byte-order mark (EF BB BF) at the very start is dropped.
 // Strict: stray continuation bytes, truncated sequences, overlong forms, surrogates
 // (U+D800..U+DFFF), values above U+10FFFF and the bytes C0, C1, F5..FF are all refused with

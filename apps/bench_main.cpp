@@ -22,18 +22,18 @@
 #include <string>
 #include <vector>
 
-#include "core/cli.h"
-#include "core/data.h"
+#include "core/fast/parallel.h"
+#include "core/fast/simd.h"
 #include "core/gemm.h"
 #include "core/language_model.h"
-#include "core/optimizer.h"
-#include "core/parallel.h"
-#include "core/progress.h"
 #include "core/rng.h"
-#include "core/simd.h"
-#include "core/text.h"
 #include "lstm/lstm.h"
 #include "rnn/rnn.h"
+#include "train/data.h"
+#include "train/optimizer.h"
+#include "train/text.h"
+#include "util/cli.h"
+#include "util/progress.h"
 
 namespace charnn {
 namespace {
@@ -106,7 +106,7 @@ void reset_peak_memory() {
 // 1. Peak
 // ---------------------------------------------------------------------------------------------
 
-// Independent chains of fused multiply-adds, each one vector register wide (core/simd.h, the
+// Independent chains of fused multiply-adds, each one vector register wide (core/fast/simd.h, the
 // type the matrix-product kernel computes with): 10 of them keep two FMA units with a latency
 // of 4 or 5 cycles busy, and still fit in the 16 registers of AVX2 beside the two operands.
 double fma_loop(long iterations, float* sink) {
@@ -248,13 +248,20 @@ double time_product(const Product& p, int T, double seconds) {
     A = random(static_cast<std::size_t>(p.M) * p.K);
     B = random(static_cast<std::size_t>(p.K) * p.N);
     const bool transposed = p.form == Form::RecurrentABt;
-    packed.pack(transposed ? CMat<float>(B.data(), p.N, p.K) : CMat<float>(B.data(), p.K, p.N),
-                transposed);
+    if (transposed)
+      packed.pack_for_ABt(CMat<float>(B.data(), p.N, p.K));
+    else
+      packed.pack_for_AB(CMat<float>(B.data(), p.K, p.N));
     run = [&] {
       for_row_blocks(p.M, 4, [&](int b0, int n) {
-        for (int t = 0; t < T; ++t)
-          matmul_packed<float>(CMat<float>(A.data(), p.M, p.K).rows_view(b0, n), packed, 1.0f,
-                               Mat<float>(C.data(), p.M, p.N).rows_view(b0, n));
+        for (int t = 0; t < T; ++t) {
+          const CMat<float> a = CMat<float>(A.data(), p.M, p.K).rows_view(b0, n);
+          const Mat<float> c = Mat<float>(C.data(), p.M, p.N).rows_view(b0, n);
+          if (transposed)
+            matmul_ABt<float>(a, packed, 1.0f, c);
+          else
+            matmul_AB<float>(a, packed, 1.0f, c);
+        }
       });
     };
   } else if (p.form == Form::AtB) {

@@ -5,8 +5,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "core/checkpoint.h"
 #include "core/language_model.h"
+#include "train/checkpoint.h"
 
 namespace charnn {
 

@@ -1,7 +1,7 @@
 // The training driver shared by ./train_rnn and ./train_lstm: flags, data, the training loop,
 // validation, checkpoints, progress, and stopping cleanly on Ctrl-C. The two programs differ
-// only in the network they instantiate this with (rnn/train_rnn_main.cpp,
-// lstm/train_lstm_main.cpp). docs/training.md explains the recipe and every equation the
+// only in the network they instantiate this with (apps/train_rnn_main.cpp,
+// apps/train_lstm_main.cpp). docs/training.md explains the recipe and every equation the
 // loop uses.
 //
 //   batch ─► loss_and_grad ─► clip (C1)–(C2) ─► optimizer (O1)–(O9) ─► parameters
@@ -24,17 +24,17 @@
 #include <string>
 #include <vector>
 
-#include "core/checkpoint.h"
-#include "core/cli.h"
-#include "core/data.h"
+#include "core/fast/parallel.h"
 #include "core/language_model.h"
-#include "core/memory.h"
-#include "core/model_io.h"
-#include "core/optimizer.h"
-#include "core/parallel.h"
-#include "core/progress.h"
 #include "core/rng.h"
-#include "core/text.h"
+#include "train/checkpoint.h"
+#include "train/data.h"
+#include "train/memory.h"
+#include "train/model_io.h"
+#include "train/optimizer.h"
+#include "train/text.h"
+#include "util/cli.h"
+#include "util/progress.h"
 
 namespace charnn {
 
@@ -74,7 +74,7 @@ struct TrainSettings {
 constexpr double kDivergedFactor = 5;
 
 // Validation windows run this many at a time.
-constexpr int kValidationBatch = 64;  // as core/memory.cpp assumes
+constexpr int kValidationBatch = 64;  // as train/memory.cpp assumes
 
 namespace detail {
 

@@ -1,4 +1,4 @@
-#include "core/parallel.h"
+#include "core/fast/parallel.h"
 
 #include <atomic>
 #include <condition_variable>

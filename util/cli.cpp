@@ -1,4 +1,4 @@
-#include "core/cli.h"
+#include "util/cli.h"
 
 #include <cerrno>
 #include <cmath>

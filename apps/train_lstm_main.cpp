@@ -1,8 +1,8 @@
 // ./train_lstm FILE [options]: trains the LSTM. Everything but the choice of network is the
-// shared driver in core/trainer.h.
-#include "core/trainer.h"
+// shared driver in train/trainer.h.
 #include "lstm/lstm.h"
 #include "samples/generate.h"
+#include "train/trainer.h"
 
 int main(int argc, char** argv) {
   using Model = charnn::LanguageModel<charnn::Lstm<float>>;

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/batch.h"
-#include "core/text.h"
+#include "train/text.h"
 
 namespace charnn {
 

@@ -1,4 +1,4 @@
-#include "core/data.h"
+#include "train/data.h"
 
 #include <cmath>
 

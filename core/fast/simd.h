@@ -1,6 +1,6 @@
 // One vector register of S, spelled out instead of hoped for.
 //
-// The matrix-product kernel (core/gemm.cpp) and the activations (core/activations.h) are
+// The matrix-product kernel (core/fast/gemm.cpp) and the activations (core/activations.h) are
 // written on Vec<S>: a value that holds kLanes<S> numbers and whose + - * / act on all of
 // them at once, as one vector instruction. With the standard library's data-parallel types
 // (std::experimental::simd, the C++ Parallelism TS v2, in libstdc++ since GCC 11) Vec<S> is

@@ -1,10 +1,10 @@
 // csv_to_text IN.csv OUT.txt: turns the haikus corpus (one quoted CSV record per poem) into plain
-// text, one poem per paragraph (`make data` runs it). See haikus_csv_to_text in core/text.h.
+// text, one poem per paragraph (`make data` runs it). See haikus_csv_to_text in train/text.h.
 #include <exception>
 #include <fstream>
 #include <iostream>
 
-#include "core/text.h"
+#include "train/text.h"
 
 int main(int argc, char** argv) {
   if (argc != 3) {

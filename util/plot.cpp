@@ -4,7 +4,7 @@
 // the value itself or, on a log axis, its log10; then the axis's unit range maps linearly onto
 // the pixels of the plot area. Ticks are chosen in unit values, so on a log axis they are
 // whole exponents, i.e. powers of ten.
-#include "core/plot.h"
+#include "util/plot.h"
 
 #include <algorithm>
 #include <cmath>
@@ -14,7 +14,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "core/text.h"
+#include "util/files.h"
 
 namespace charnn {
 

@@ -1,8 +1,8 @@
 // ./train_rnn FILE [options]: trains the vanilla RNN. Everything but the choice of network is the
-// shared driver in core/trainer.h.
-#include "core/trainer.h"
+// shared driver in train/trainer.h.
 #include "rnn/rnn.h"
 #include "samples/generate.h"
+#include "train/trainer.h"
 
 int main(int argc, char** argv) {
   using Model = charnn::LanguageModel<charnn::Rnn<float>>;

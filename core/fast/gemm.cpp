@@ -1,7 +1,7 @@
 // The matrix products, every form through one cache-blocked kernel.
 //
 // C (M,N) = op(A) (M,K) · op(B) (K,N) + beta·C is computed the way fast BLAS libraries do it,
-// in portable C++ whose inner loop is vector code by construction (core/simd.h):
+// in portable C++ whose inner loop is vector code by construction (core/fast/simd.h):
 //
 //   1. Blocks: K is cut into slices of KC, N into blocks of NC, M into blocks of MC, so that a
 //      slice of B (KC×NC) stays in the L2/L3 cache and a block of A (MC×KC) in L2 while they
@@ -22,15 +22,15 @@
 // whatever M and N are, however the work is split over threads, and whether op(B) was packed
 // in advance or not. Results are therefore bit-identical across thread counts.
 // docs/performance.md measures each of these choices.
-#include "core/gemm.h"
+#include "core/fast/gemm.h"
 
 #include <algorithm>
 #include <vector>
 
-#include "core/parallel.h"
-#include "core/simd.h"
+#include "core/fast/parallel.h"
+#include "core/fast/simd.h"
 
-namespace charnn {
+namespace charnn::fast {
 
 namespace {
 
@@ -54,17 +54,12 @@ int round_up_nr(int n) {
   return (n + NR<S> - 1) / NR<S> * NR<S>;
 }
 
-// op(X)(i, k) of a row-major view X, transposed or not.
+// The address of op(X)(i, k).
 template <class S>
-struct Operand {
-  const S* data;
-  int stride;
-  bool transposed;
-  const S* at(int i, int k) const {
-    return transposed ? data + static_cast<std::size_t>(k) * stride + i
-                      : data + static_cast<std::size_t>(i) * stride + k;
-  }
-};
+const S* at(const Operand<S>& X, int i, int k) {
+  return X.transposed ? X.data + static_cast<std::size_t>(k) * X.stride + i
+                      : X.data + static_cast<std::size_t>(i) * X.stride + k;
+}
 
 // Packs op(A) rows [i0, i0+mc) × columns [k0, k0+kc) into panels of MR rows; a panel's
 // element (r, k) lands at panel_start + k*MR + r. Rows past the edge are zero.
@@ -74,7 +69,7 @@ void pack_A(const Operand<S>& A, int i0, int mc, int k0, int kc, S* out) {
     const int height = std::min(MR, mc - p);
     if (A.transposed) {  // op(A)(i, k) = A.data[k][i]: a panel's k-th column is contiguous
       for (int k = 0; k < kc; ++k) {
-        const S* src = A.at(i0 + p, k0 + k);
+        const S* src = at(A, i0 + p, k0 + k);
         for (int r = 0; r < height; ++r)
           out[k * MR + r] = src[r];
         for (int r = height; r < MR; ++r)
@@ -83,7 +78,7 @@ void pack_A(const Operand<S>& A, int i0, int mc, int k0, int kc, S* out) {
     } else {  // a panel's rows are contiguous: walk each along k
       for (int r = 0; r < MR; ++r) {
         if (r < height) {
-          const S* src = A.at(i0 + p + r, k0);
+          const S* src = at(A, i0 + p + r, k0);
           for (int k = 0; k < kc; ++k)
             out[k * MR + r] = src[k];
         } else {
@@ -106,7 +101,7 @@ void pack_B(const Operand<S>& B, int k0, int kc, int j0, int nc, S* out) {
     const int width = std::min(nr, nc - p);
     if (!B.transposed) {  // rows of B are contiguous: copy row pieces
       for (int k = 0; k < kc; ++k) {
-        const S* src = B.at(k0 + k, j0 + p);
+        const S* src = at(B, k0 + k, j0 + p);
         for (int c = 0; c < width; ++c)
           out[k * nr + c] = src[c];
         for (int c = width; c < nr; ++c)
@@ -115,7 +110,7 @@ void pack_B(const Operand<S>& B, int k0, int kc, int j0, int nc, S* out) {
     } else {  // op(B)(k, j) = B.data[j][k]: walk each stored row along k
       for (int c = 0; c < nr; ++c) {
         if (c < width) {
-          const S* src = B.at(k0, j0 + p + c);
+          const S* src = at(B, k0, j0 + p + c);
           for (int k = 0; k < kc; ++k)
             out[k * nr + c] = src[k];
         } else {
@@ -130,7 +125,7 @@ void pack_B(const Operand<S>& B, int k0, int kc, int j0, int nc, S* out) {
 
 // C tile (Rows×nr_valid of it) += packed A panel · packed B panel, over kc steps.
 //
-// The tile is Rows (MR, or fewer at the bottom edge of C) rows of NV vectors (core/simd.h):
+// The tile is Rows (MR, or fewer at the bottom edge of C) rows of NV vectors (core/fast/simd.h):
 // Rows·NV accumulators that stay in registers while k runs. Each step loads the B panel's row k
 // one vector at a time and multiplies it by each of the Rows values of A's column k, broadcast
 // to a whole vector. The loops over v and r have constant trip counts and are unrolled, so
@@ -209,11 +204,11 @@ void macro_kernel(int mc, int nc, int kc, const S* a, const S* b, S* c, int ldc)
 }
 
 template <class S>
-void scale(Mat<S> C, S beta) {
+void scale(S* C, int M, int N, int ldc, S beta) {
   if (beta == S(1)) return;
-  for (int i = 0; i < C.rows; ++i) {
-    S* c = C.row(i);
-    for (int j = 0; j < C.cols; ++j)
+  for (int i = 0; i < M; ++i) {
+    S* c = C + static_cast<std::size_t>(i) * ldc;
+    for (int j = 0; j < N; ++j)
       c[j] = beta == S(0) ? S(0) : beta * c[j];
   }
 }
@@ -230,8 +225,8 @@ PackBuffers<S>& pack_buffers() {
   return buffers;
 }
 
-// Where op(B) comes from: a view packed block by block as the product goes (B), or a
-// PackedMatrix (packed, non-null).
+// Where op(B) comes from: an array packed block by block as the product goes (B), or a
+// PackedOperand (packed, non-null).
 template <class S>
 struct RightOperand {
   Operand<S> B;
@@ -243,7 +238,7 @@ struct RightOperand {
 // [j_begin, j_end) of C.
 template <class S>
 void gemm_part(const Operand<S>& A, const RightOperand<S>& B, int i_begin, int i_end, int K,
-               int j_begin, int j_end, Mat<S> C) {
+               int j_begin, int j_end, S* C, int ldc) {
   PackBuffers<S>& buf = pack_buffers<S>();
   const int mc_max = std::min(MC, (i_end - i_begin + MR - 1) / MR * MR);
   buf.a.resize(static_cast<std::size_t>(mc_max) * KC);
@@ -264,7 +259,8 @@ void gemm_part(const Operand<S>& A, const RightOperand<S>& B, int i_begin, int i
       for (int i0 = i_begin; i0 < i_end; i0 += MC) {
         const int mc = std::min(MC, i_end - i0);
         pack_A(A, i0, mc, k0, kc, buf.a.data());
-        macro_kernel(mc, nc, kc, buf.a.data(), b_block, C.row(i0) + j0, C.stride);
+        macro_kernel(mc, nc, kc, buf.a.data(), b_block, C + static_cast<std::size_t>(i0) * ldc + j0,
+                     ldc);
       }
     }
   }
@@ -277,8 +273,9 @@ void gemm_part(const Operand<S>& A, const RightOperand<S>& B, int i_begin, int i
 // computed by the same operations in the same order whatever the split, so the result does
 // not depend on the number of threads.
 template <class S>
-void gemm(const Operand<S>& A, const RightOperand<S>& B, int M, int N, int K, S beta, Mat<S> C) {
-  scale(C, beta);
+void gemm_split(const Operand<S>& A, const RightOperand<S>& B, int M, int N, int K, S beta, S* C,
+                int ldc) {
+  scale(C, M, N, ldc, beta);
   if (M == 0 || N == 0 || K == 0) return;
   constexpr int nr = NR<S>;
   const bool by_rows = M >= N;
@@ -286,16 +283,16 @@ void gemm(const Operand<S>& A, const RightOperand<S>& B, int M, int N, int K, S 
   int parts = std::min(thread_count(), units);
   if (2.0 * M * N * K < 2e5) parts = 1;
   if (parts <= 1) {
-    gemm_part(A, B, 0, M, K, 0, N, C);
+    gemm_part(A, B, 0, M, K, 0, N, C, ldc);
     return;
   }
   parallel_for(parts, [&](int p) {
     if (by_rows) {
       const int i0 = units * p / parts * MR, i1 = std::min(M, units * (p + 1) / parts * MR);
-      if (i0 < i1) gemm_part(A, B, i0, i1, K, 0, N, C);
+      if (i0 < i1) gemm_part(A, B, i0, i1, K, 0, N, C, ldc);
     } else {
       const int j0 = units * p / parts * nr, j1 = std::min(N, units * (p + 1) / parts * nr);
-      if (j0 < j1) gemm_part(A, B, 0, M, K, j0, j1, C);
+      if (j0 < j1) gemm_part(A, B, 0, M, K, j0, j1, C, ldc);
     }
   });
 }
@@ -303,55 +300,35 @@ void gemm(const Operand<S>& A, const RightOperand<S>& B, int M, int N, int K, S 
 }  // namespace
 
 template <class S>
-void matmul_ABt(CMat<S> A, CMat<S> B, S beta, Mat<S> C) {
-  check_shape(A.cols == B.cols && C.rows == A.rows && C.cols == B.rows, "matmul_ABt");
-  gemm<S>({A.data, A.stride, false}, {{B.data, B.stride, true}, nullptr, 0}, C.rows, C.cols, A.cols,
-          beta, C);
-}
-
-template <class S>
-void matmul_AB(CMat<S> A, CMat<S> B, S beta, Mat<S> C) {
-  check_shape(A.cols == B.rows && C.rows == A.rows && C.cols == B.cols, "matmul_AB");
-  gemm<S>({A.data, A.stride, false}, {{B.data, B.stride, false}, nullptr, 0}, C.rows, C.cols,
-          A.cols, beta, C);
-}
-
-template <class S>
-void matmul_AtB(CMat<S> A, CMat<S> B, S beta, Mat<S> C) {
-  check_shape(A.rows == B.rows && C.rows == A.cols && C.cols == B.cols, "matmul_AtB");
-  gemm<S>({A.data, A.stride, true}, {{B.data, B.stride, false}, nullptr, 0}, C.rows, C.cols, A.rows,
-          beta, C);
+void gemm(Operand<S> A, Operand<S> B, int M, int N, int K, S beta, S* C, int ldc) {
+  gemm_split<S>(A, {B, nullptr, 0}, M, N, K, beta, C, ldc);
 }
 
 // Every slice of KC rows of op(B), one after another; within a slice, the panels of NR
 // columns one after another, exactly as gemm_part packs one block at a time.
 template <class S>
-void PackedMatrix<S>::pack(CMat<S> B, bool transposed) {
-  K_ = transposed ? B.cols : B.rows;
-  N_ = transposed ? B.rows : B.cols;
+void PackedOperand<S>::pack(Operand<S> B, int K, int N) {
+  K_ = K;
+  N_ = N;
   const int padded = round_up_nr<S>(N_);
   data_.resize(static_cast<std::size_t>(K_) * padded);
-  const Operand<S> op{B.data, B.stride, transposed};
   for (int k0 = 0; k0 < K_; k0 += KC)
-    pack_B(op, k0, std::min(KC, K_ - k0), 0, N_,
+    pack_B(B, k0, std::min(KC, K_ - k0), 0, N_,
            data_.data() + static_cast<std::size_t>(k0) * padded);
 }
 
 template <class S>
-void matmul_packed(CMat<S> A, const PackedMatrix<S>& B, S beta, Mat<S> C) {
-  check_shape(A.cols == B.rows() && C.rows == A.rows && C.cols == B.cols(), "matmul_packed");
-  gemm<S>({A.data, A.stride, false}, {{nullptr, 0, false}, B.data(), round_up_nr<S>(B.cols())},
-          C.rows, C.cols, A.cols, beta, C);
+void gemm(Operand<S> A, const PackedOperand<S>& B, int M, S beta, S* C, int ldc) {
+  gemm_split<S>(A, {{nullptr, 0, false}, B.data(), round_up_nr<S>(B.cols())}, M, B.cols(), B.rows(),
+                beta, C, ldc);
 }
 
-#define CHARNN_GEMM(S)                                                        \
-  template void matmul_ABt<S>(CMat<S>, CMat<S>, S, Mat<S>);                   \
-  template void matmul_AB<S>(CMat<S>, CMat<S>, S, Mat<S>);                    \
-  template void matmul_AtB<S>(CMat<S>, CMat<S>, S, Mat<S>);                   \
-  template void matmul_packed<S>(CMat<S>, const PackedMatrix<S>&, S, Mat<S>); \
-  template class PackedMatrix<S>;
+#define CHARNN_GEMM(S)                                                         \
+  template void gemm<S>(Operand<S>, Operand<S>, int, int, int, S, S*, int);    \
+  template void gemm<S>(Operand<S>, const PackedOperand<S>&, int, S, S*, int); \
+  template class PackedOperand<S>;
 CHARNN_GEMM(float)
 CHARNN_GEMM(double)
 #undef CHARNN_GEMM
 
-}  // namespace charnn
+}  // namespace charnn::fast

@@ -5,11 +5,11 @@
 #include <sstream>
 #include <string>
 
-#include "core/cli.h"
-#include "core/model_io.h"
-#include "core/progress.h"
-#include "core/text.h"
 #include "samples/compare.h"
+#include "train/model_io.h"
+#include "train/text.h"
+#include "util/cli.h"
+#include "util/progress.h"
 
 namespace {
 
