@@ -19,28 +19,35 @@
 
 namespace charnn {
 
+namespace detail {
+// C (M,N) = op(A) · op(B) + beta · C, op(X) being X or Xᵀ as told; the shapes checked by the
+// caller.
+template <class S>
+void product(CMat<S> A, bool A_transposed, CMat<S> B, bool B_transposed, S beta, Mat<S> C) {
+  fast::gemm<S>({A.data, A.stride, A_transposed}, {B.data, B.stride, B_transposed}, C.rows, C.cols,
+                A_transposed ? A.rows : A.cols, beta, C.data, C.stride);
+}
+}  // namespace detail
+
 // C (M,N) = A (M,K) · B (N,K)ᵀ + beta · C
 template <class S>
 void matmul_ABt(CMat<S> A, CMat<S> B, S beta, Mat<S> C) {
   check_shape(A.cols == B.cols && C.rows == A.rows && C.cols == B.rows, "matmul_ABt");
-  fast::gemm<S>({A.data, A.stride, false}, {B.data, B.stride, true}, C.rows, C.cols, A.cols, beta,
-                C.data, C.stride);
+  detail::product(A, false, B, true, beta, C);
 }
 
 // C (M,N) = A (M,K) · B (K,N) + beta · C
 template <class S>
 void matmul_AB(CMat<S> A, CMat<S> B, S beta, Mat<S> C) {
   check_shape(A.cols == B.rows && C.rows == A.rows && C.cols == B.cols, "matmul_AB");
-  fast::gemm<S>({A.data, A.stride, false}, {B.data, B.stride, false}, C.rows, C.cols, A.cols, beta,
-                C.data, C.stride);
+  detail::product(A, false, B, false, beta, C);
 }
 
 // C (M,N) = A (K,M)ᵀ · B (K,N) + beta · C
 template <class S>
 void matmul_AtB(CMat<S> A, CMat<S> B, S beta, Mat<S> C) {
   check_shape(A.rows == B.rows && C.rows == A.cols && C.cols == B.cols, "matmul_AtB");
-  fast::gemm<S>({A.data, A.stride, true}, {B.data, B.stride, false}, C.rows, C.cols, A.rows, beta,
-                C.data, C.stride);
+  detail::product(A, true, B, false, beta, C);
 }
 
 // A matrix B kept packed for the right-hand side of many products: of A Bᵀ when packed by
@@ -53,9 +60,20 @@ class PackedMatrix {
   void pack_for_ABt(CMat<S> B) { pack(B, true); }
   void pack_for_AB(CMat<S> B) { pack(B, false); }
   bool for_ABt() const { return transposed_; }
-  const fast::PackedOperand<S>& packed() const { return packed_; }
+  int rows() const { return packed_.rows(); }  // of the right-hand operand: K
+  int cols() const { return packed_.cols(); }  // N
 
  private:
+  template <class T>
+  friend void matmul_ABt(CMat<T> A, const PackedMatrix<T>& B, T beta, Mat<T> C);
+  template <class T>
+  friend void matmul_AB(CMat<T> A, const PackedMatrix<T>& B, T beta, Mat<T> C);
+
+  // C (M,N) = A (M,K) · (the packed operand) + beta · C
+  void multiply(CMat<S> A, S beta, Mat<S> C) const {
+    check_shape(A.cols == rows() && C.rows == A.rows && C.cols == cols(), "packed product");
+    fast::gemm<S>({A.data, A.stride, false}, packed_, C.rows, beta, C.data, C.stride);
+  }
   void pack(CMat<S> B, bool transposed) {
     transposed_ = transposed;
     packed_.pack({B.data, B.stride, transposed}, transposed ? B.cols : B.rows,
@@ -68,19 +86,15 @@ class PackedMatrix {
 // C (M,N) = A (M,K) · B (N,K)ᵀ + beta · C, B packed by pack_for_ABt
 template <class S>
 void matmul_ABt(CMat<S> A, const PackedMatrix<S>& B, S beta, Mat<S> C) {
-  const fast::PackedOperand<S>& op = B.packed();
-  check_shape(B.for_ABt() && A.cols == op.rows() && C.rows == A.rows && C.cols == op.cols(),
-              "matmul_ABt (packed)");
-  fast::gemm<S>({A.data, A.stride, false}, op, C.rows, beta, C.data, C.stride);
+  check_shape(B.for_ABt(), "matmul_ABt (B packed for matmul_AB)");
+  B.multiply(A, beta, C);
 }
 
 // C (M,N) = A (M,K) · B (K,N) + beta · C, B packed by pack_for_AB
 template <class S>
 void matmul_AB(CMat<S> A, const PackedMatrix<S>& B, S beta, Mat<S> C) {
-  const fast::PackedOperand<S>& op = B.packed();
-  check_shape(!B.for_ABt() && A.cols == op.rows() && C.rows == A.rows && C.cols == op.cols(),
-              "matmul_AB (packed)");
-  fast::gemm<S>({A.data, A.stride, false}, op, C.rows, beta, C.data, C.stride);
+  check_shape(!B.for_ABt(), "matmul_AB (B packed for matmul_ABt)");
+  B.multiply(A, beta, C);
 }
 
 }  // namespace charnn

@@ -104,12 +104,14 @@ TEST_CASE("a packed operand gives exactly the products of the unpacked one", "[c
       Strided A(M, K, rng), Bt(N, K, rng), B(K, N, rng), C(M, N, rng);
       Strided P = C, R = C;
       packed.pack_for_ABt(Bt.m);
-      CHECK(packed.packed().rows() == K);
-      CHECK(packed.packed().cols() == N);
+      CHECK(packed.rows() == K);
+      CHECK(packed.cols() == N);
       matmul_ABt<double>(A.m, packed, 1.0, P.m);
       matmul_ABt<double>(A.m, Bt.m, 1.0, R.m);
       CHECK(P.data == R.data);
+      CHECK_THROWS_AS(matmul_AB<double>(A.m, packed, 0.0, P.m), std::logic_error);  // wrong form
       packed.pack_for_AB(B.m);
+      CHECK_THROWS_AS(matmul_ABt<double>(A.m, packed, 0.0, P.m), std::logic_error);
       matmul_AB<double>(A.m, packed, 0.0, P.m);
       matmul_AB<double>(A.m, B.m, 0.0, R.m);
       CHECK(P.data == R.data);
