@@ -71,7 +71,7 @@ int run(const Settings& st, const Checkpoint& ck) {
 
   int T = st.seq_len > 0 ? st.seq_len : checkpoint_int(ck, "seq-len", st.checkpoint, 1, kMaxSeqLen);
   if (window_count(ids.size(), T) == 0) T = static_cast<int>(ids.size()) - 1;  // one window
-  const double loss = window_loss(model, ids, T, 64);
+  const double loss = window_loss(model, ids, T, kValidationBatch);
   const std::int64_t predictions = window_count(ids.size(), T) * T;
   char line[256];
   std::snprintf(line, sizeof line, "%.4f nats/char, %.4f bits/char over %s predictions", loss,

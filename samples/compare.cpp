@@ -19,6 +19,7 @@
 #include "train/memory.h"
 #include "train/optimizer.h"
 #include "train/text.h"
+#include "train/train_step.h"
 #include "util/files.h"
 #include "util/plot.h"
 #include "util/progress.h"
@@ -283,16 +284,18 @@ struct Contender {
   // One optimizer step on `batch`, timed. Throws when the loss is no longer finite.
   void train(const Batch& batch, std::int64_t step, const CompareSettings& s) {
     const auto t0 = clock_type::now();
-    const double loss = model.loss_and_grad(batch, state.data(), state.data(), nullptr);
-    const double norm = clip_global_norm(model.grads.data(), model.grads.size(), s.clip);
-    if (!std::isfinite(loss) || !std::isfinite(norm))
+    StepRule rule;
+    rule.clip = s.clip;
+    rule.lr_decay = s.lr_decay;
+    rule.lr_decay_every = s.lr_decay_every;
+    const StepResult r = charnn::train_step(model, opt, batch, state.data(), state.data(), lr, step, rule);
+    if (!r.finite)
       throw std::runtime_error("the " + name + "'s loss became NaN or infinite at step " +
                                std::to_string(step + 1) + " (is --lr " + number(s.lr) +
                                " too high?)");
-    if (s.lr_decay_every > 0 && step > 0 && step % s.lr_decay_every == 0) lr *= s.lr_decay;
-    opt.step(model.params.data(), model.grads.data(), model.params.size(), lr);
+    lr = r.lr;
     seconds += since(t0);
-    smooth = std::isnan(smooth) ? loss : 0.98 * smooth + 0.02 * loss;
+    smooth = std::isnan(smooth) ? r.loss : 0.98 * smooth + 0.02 * r.loss;
   }
 
   void record_train(std::int64_t step) {
@@ -302,7 +305,7 @@ struct Contender {
   }
 
   double validate(std::int64_t step, const std::vector<int>& val, const CompareSettings& s) {
-    const double v = window_loss(model, val, s.seq_len, 64);
+    const double v = window_loss(model, val, s.seq_len, kValidationBatch);
     val_step.push_back(static_cast<double>(step));
     val_seconds.push_back(seconds);
     val_loss.push_back(v);
@@ -601,19 +604,10 @@ void run_text(const CompareSettings& s, std::ostream& progress) {
       why = "reached --minutes";
       break;
     }
-    if (chunk % cpe == 0) {
-      std::fill(rnn.state.begin(), rnn.state.end(), 0.0f);
-      std::fill(lstm.state.begin(), lstm.state.end(), 0.0f);
-    } else if (s.reset > 0) {
-      // One draw per stream, applied to both models: they restart the same streams.
-      for (int b = 0; b < s.batch; ++b) {
-        if (data_rng.uniform() >= s.reset) continue;
-        for (int k = 0; k < static_cast<int>(rl.tensors().size()); ++k)
-          fill(rl.view(rnn.state.data(), k).rows_view(b, 1), 0.0f);
-        for (int k = 0; k < static_cast<int>(ll.tensors().size()); ++k)
-          fill(ll.view(lstm.state.data(), k).rows_view(b, 1), 0.0f);
-      }
-    }
+    // One draw per stream, applied to both models: they restart the same streams.
+    const std::vector<char> reset = streams_to_reset(chunk, cpe, s.batch, s.reset, data_rng);
+    zero_streams(rl, rnn.state.data(), reset);
+    zero_streams(ll, lstm.state.data(), reset);
     const Batch batch = batcher.chunk(chunk, x, y);
     rnn.train(batch, step, s);
     lstm.train(batch, step, s);

@@ -33,6 +33,7 @@
 #include "train/model_io.h"
 #include "train/optimizer.h"
 #include "train/text.h"
+#include "train/train_step.h"
 #include "util/cli.h"
 #include "util/progress.h"
 
@@ -72,9 +73,6 @@ struct TrainSettings {
 // Training stops when the smoothed loss passes this many times ln(V + 1), the loss of a model
 // that guesses uniformly (with room for an unseen character): no healthy run comes near it.
 constexpr double kDivergedFactor = 5;
-
-// Validation windows run this many at a time.
-constexpr int kValidationBatch = 64;  // as train/memory.cpp assumes
 
 namespace detail {
 
@@ -338,24 +336,24 @@ class Trainer {
     };
 
     const Layout state_layout = model.state_layout(s.batch);
+    StepRule rule;
+    rule.clip = s.clip;
+    rule.lr_decay = s.lr_decay;
+    rule.lr_decay_every = s.lr_decay_every;
     std::string why;
     while ((why = stop_reason()).empty()) {
-      if (chunk % cpe == 0) {
-        std::fill(state.begin(), state.end(), 0.0f);  // a new epoch
-      } else if (s.reset > 0) {
-        reset_streams(state_layout, state, rng);
-      }
+      zero_streams(state_layout, state.data(), streams_to_reset(chunk, cpe, s.batch, s.reset, rng));
       const auto t0 = clock::now();
       const Batch batch = batcher.chunk(chunk, x, y);
-      const double loss = model.loss_and_grad(batch, state.data(), state.data(), nullptr);
-      const double norm = clip_global_norm(model.grads.data(), model.grads.size(), s.clip);
-      if (!std::isfinite(loss) || !std::isfinite(norm))
+      const StepResult r =
+          train_step(model, opt, batch, state.data(), state.data(), lr, step, rule);
+      if (!r.finite)
         return stop_broken(std::string("the loss became ") +
-                               (std::isfinite(loss) ? "finite but the gradient " : "") +
+                               (std::isfinite(r.loss) ? "finite but the gradient " : "") +
                                "NaN or infinite at step " + std::to_string(step + 1),
                            saved_path, saved_step);
-      if (s.lr_decay_every > 0 && step > 0 && step % s.lr_decay_every == 0) lr *= s.lr_decay;
-      opt.step(model.params.data(), model.grads.data(), model.params.size(), lr);
+      lr = r.lr;
+      const double loss = r.loss;
       ++step;
       ++chunk;
       ++steps_this_run;
@@ -466,19 +464,6 @@ class Trainer {
     }
     if (!s_.log.empty() && (same(s_.log, s_.checkpoint) || same(s_.log, best)))
       throw UsageError("--log " + s_.log + " is also where the checkpoints go; use another file");
-  }
-
-  // Zeroes the carried state of each stream with probability --state-reset: row b of every
-  // state tensor (h0, and c0 for the LSTM, of every layer) belongs to stream b.
-  void reset_streams(const Layout& layout, std::vector<float>& state, Rng& rng) const {
-    for (int b = 0; b < s_.batch; ++b) {
-      if (rng.uniform() >= s_.reset) continue;
-      for (int k = 0; k < static_cast<int>(layout.tensors().size()); ++k) {
-        Mat<float> m = layout.view(state.data(), k);
-        for (int j = 0; j < m.cols; ++j)
-          m(b, j) = 0.0f;
-      }
-    }
   }
 
   // Fails now, not after minutes of training, when the checkpoint cannot be written (a folder
