@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <stdexcept>
 
@@ -18,7 +19,9 @@
 #include "train/data.h"
 #include "train/memory.h"
 #include "train/optimizer.h"
+#include "train/settings.h"
 #include "train/text.h"
+#include "train/train_step.h"
 #include "util/files.h"
 #include "util/plot.h"
 #include "util/progress.h"
@@ -283,16 +286,19 @@ struct Contender {
   // One optimizer step on `batch`, timed. Throws when the loss is no longer finite.
   void train(const Batch& batch, std::int64_t step, const CompareSettings& s) {
     const auto t0 = clock_type::now();
-    const double loss = model.loss_and_grad(batch, state.data(), state.data(), nullptr);
-    const double norm = clip_global_norm(model.grads.data(), model.grads.size(), s.clip);
-    if (!std::isfinite(loss) || !std::isfinite(norm))
+    StepRule rule;
+    rule.clip = s.clip;
+    rule.lr_decay = s.lr_decay;
+    rule.lr_decay_every = s.lr_decay_every;
+    const StepResult r =
+        charnn::train_step(model, opt, batch, state.data(), state.data(), lr, step, rule);
+    if (!r.finite)
       throw std::runtime_error("the " + name + "'s loss became NaN or infinite at step " +
                                std::to_string(step + 1) + " (is --lr " + number(s.lr) +
                                " too high?)");
-    if (s.lr_decay_every > 0 && step > 0 && step % s.lr_decay_every == 0) lr *= s.lr_decay;
-    opt.step(model.params.data(), model.grads.data(), model.params.size(), lr);
+    lr = r.lr;
     seconds += since(t0);
-    smooth = std::isnan(smooth) ? loss : 0.98 * smooth + 0.02 * loss;
+    smooth = std::isnan(smooth) ? r.loss : 0.98 * smooth + 0.02 * r.loss;
   }
 
   void record_train(std::int64_t step) {
@@ -302,7 +308,7 @@ struct Contender {
   }
 
   double validate(std::int64_t step, const std::vector<int>& val, const CompareSettings& s) {
-    const double v = window_loss(model, val, s.seq_len, 64);
+    const double v = window_loss(model, val, s.seq_len, kValidationBatch);
     val_step.push_back(static_cast<double>(step));
     val_seconds.push_back(seconds);
     val_loss.push_back(v);
@@ -519,9 +525,7 @@ void run_text(const CompareSettings& s, std::ostream& progress) {
                     std::to_string(s.seq_len + 1) + "; use a longer text or a larger --val-frac");
   std::vector<int> prime = default_prime(corpus.vocab);
   if (!s.prime.empty()) {
-    std::u32string text = decode_utf8(s.prime, "--prime");
-    if (s.lowercase) text = ascii_lowercase(text);
-    prime = corpus.vocab.encode(text, "--prime");
+    prime = TextCodec(corpus.vocab, s.lowercase).encode(decode_utf8(s.prime, "--prime"), "--prime");
   }
   const int V = corpus.vocab.size();
   const int rnn_hidden =
@@ -601,19 +605,10 @@ void run_text(const CompareSettings& s, std::ostream& progress) {
       why = "reached --minutes";
       break;
     }
-    if (chunk % cpe == 0) {
-      std::fill(rnn.state.begin(), rnn.state.end(), 0.0f);
-      std::fill(lstm.state.begin(), lstm.state.end(), 0.0f);
-    } else if (s.reset > 0) {
-      // One draw per stream, applied to both models: they restart the same streams.
-      for (int b = 0; b < s.batch; ++b) {
-        if (data_rng.uniform() >= s.reset) continue;
-        for (int k = 0; k < static_cast<int>(rl.tensors().size()); ++k)
-          fill(rl.view(rnn.state.data(), k).rows_view(b, 1), 0.0f);
-        for (int k = 0; k < static_cast<int>(ll.tensors().size()); ++k)
-          fill(ll.view(lstm.state.data(), k).rows_view(b, 1), 0.0f);
-      }
-    }
+    // One draw per stream, applied to both models: they restart the same streams.
+    const std::vector<char> reset = streams_to_reset(chunk, cpe, s.batch, s.reset, data_rng);
+    zero_streams(rl, rnn.state.data(), reset);
+    zero_streams(ll, lstm.state.data(), reset);
     const Batch batch = batcher.chunk(chunk, x, y);
     rnn.train(batch, step, s);
     lstm.train(batch, step, s);
@@ -777,7 +772,126 @@ void run_memory(const CompareSettings& s, std::ostream& progress) {
   progress << "wrote " << s.out << "/README.md, memory.svg and metrics.csv\n";
 }
 
+// "5,10,20" -> {5, 10, 20}; each gap in 1..10000.
+std::vector<int> parse_gaps(const std::string& text) {
+  std::vector<int> gaps;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    std::size_t used = 0;
+    int gap = 0;
+    try {
+      gap = std::stoi(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != item.size() || gap < 1 || gap > 10000)
+      throw UsageError("--gaps: expected gaps from 1 to 10000 separated by commas, got '" + text +
+                       "'");
+    gaps.push_back(gap);
+  }
+  if (gaps.empty()) throw UsageError("--gaps: expected at least one gap");
+  return gaps;
+}
+
+// The text for `Written by ...` in the README: the program and its arguments, quoted where
+// needed.
+std::string command_line(int argc, const char* const* argv) {
+  std::string line = "./compare";
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    const bool plain = !a.empty() && a.find_first_of(" \t\n'\"\\$`*?") == std::string::npos;
+    line += " " + (plain ? a : "'" + a + "'");
+  }
+  return line;
+}
+
 }  // namespace
+
+ArgParser compare_flags(CompareFlags& f) {
+  CompareSettings& s = f.settings;
+  ArgParser a("compare", "FILE [options]  |  --task memory [options]",
+              "Trains a vanilla RNN and an LSTM side by side and writes what they learned into\n"
+              "a folder: README.md (samples of both at milestones, validation losses,\n"
+              "configuration, time), loss.svg, gradient-flow.svg and metrics.csv.\n"
+              "Both models get the same batches, seed, sizes and optimizer, one step each in\n"
+              "turn. With --task memory, no FILE: both learn to recall a marker seen k steps\n"
+              "earlier, for each gap k of --gaps, and the folder gets README.md, memory.svg and\n"
+              "metrics.csv. See docs/rnn-vs-lstm.md.");
+  a.add_positional("FILE", &s.file, "the training text (UTF-8); not with --task memory", false);
+  a.add_string("task", &s.task, "what to compare on", {"text", "memory"});
+  a.add_string("out", &s.out,
+               "the output folder (default: samples/NAME for FILE NAME.txt, samples/memory for "
+               "the memory task)");
+  a.add_int("steps", &s.steps,
+            "steps per model; text: stop there (0: no limit); memory: steps per gap (3000 "
+            "unless given)",
+            0, 2000000000);
+  a.add_double("minutes", &s.minutes,
+               "text: stop after this many minutes in all, evaluation included (10 when neither "
+               "--steps nor --minutes is given; 0: no limit)",
+               0, 1e6);
+  add_setting_flag(a, "hidden", &s.hidden, "hidden units per layer (memory task: 64 unless given)");
+  add_setting_flag(a, "layers", &s.layers,
+                   "stacked recurrent layers (memory task: 1 unless given)");
+  a.add_flag("match-params", &s.match_params,
+             "widen the RNN to about the LSTM's number of parameters");
+  add_setting_flag(a, "seq-len", &s.seq_len);
+  add_setting_flag(a, "batch", &s.batch);
+  add_setting_flag(a, "lr", &s.lr, "learning rate (Adam)");
+  add_setting_flag(a, "lr-decay", &s.lr_decay);
+  add_setting_flag(a, "lr-decay-every", &s.lr_decay_every, "steps between decays (0: never)");
+  add_setting_flag(a, "clip", &s.clip);
+  add_setting_flag(a, "dropout", &s.dropout,
+                   "probability of dropping each input of the layers above the first and of the "
+                   "output layer (training only; the memory task uses none)");
+  add_setting_flag(a, "state-reset", &s.reset,
+                   "probability that a stream's carried state is zeroed before a chunk");
+  add_setting_flag(a, "seed", &s.seed,
+                   "seed of the initial weights, the data draws and the samples");
+  add_setting_flag(a, "threads", &s.threads);
+  add_setting_flag(a, "val-frac", &s.val_frac);
+  a.add_int("val-chars", &s.val_chars, "validate on at most this many characters", 2, 2000000000);
+  a.add_int("eval-every", &s.eval_every,
+            "steps between validations (memory: between accuracy measurements)", 1, 2000000000);
+  a.add_int("sample-length", &s.sample_length, "characters per sample", 1, 100000);
+  a.add_string("prime", &s.prime, "text every sample starts from (default: a newline)");
+  a.add_int("max-lag", &s.max_lag, "gradient flow: largest k measured", 1, 10000);
+  a.add_string("gaps", &f.gaps, "memory task: the gaps k, separated by commas");
+  add_setting_flag(a, "lowercase", &s.lowercase);
+  return a;
+}
+
+int compare_program(CompareFlags& f, const ArgParser& a, int argc, const char* const* argv) {
+  CompareSettings& s = f.settings;
+  s.gaps = parse_gaps(f.gaps);
+  s.command = command_line(argc, argv);
+  if (s.task == "memory") {
+    if (!s.file.empty())
+      throw UsageError("--task memory makes its own sequences; it takes no FILE");
+    if (a.given("minutes"))
+      throw UsageError("--minutes: the memory task trains --steps per gap instead");
+    if (!a.given("steps")) s.steps = 3000;
+    if (s.steps < 1) throw UsageError("--steps: the memory task needs at least 1");
+    if (!a.given("hidden")) s.hidden = 64;
+    if (!a.given("layers")) s.layers = 1;
+    if (!a.given("eval-every")) s.eval_every = 250;
+    if (s.out.empty()) s.out = "samples/memory";
+  } else {
+    if (s.file.empty()) throw UsageError("missing FILE (see --help)");
+    if (!a.given("steps") && !a.given("minutes")) s.minutes = 10;
+    if (s.steps == 0 && s.minutes == 0)
+      throw UsageError("--steps 0 and --minutes 0 would never stop; give a limit");
+    if (s.out.empty()) {
+      const std::string name = corpus_name(s.file);
+      if (name.empty() || name == "." || name == "..")
+        throw UsageError(s.file + ": cannot name an output folder after it; give --out DIR");
+      s.out = "samples/" + name;
+    }
+  }
+  run_comparison(s, std::cout);
+  return 0;
+}
 
 void run_comparison(const CompareSettings& s, std::ostream& progress) {
   if (s.task == "memory")

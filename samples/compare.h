@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/language_model.h"
+#include "util/cli.h"
 
 namespace charnn {
 
@@ -41,6 +42,22 @@ struct CompareSettings {
   int max_lag = 100;                          // gradient flow: k = 1..max_lag
   std::vector<int> gaps{5, 10, 20, 50, 100};  // memory task
 };
+
+// ./compare's command line: the settings, and the text of --gaps (read into settings.gaps).
+struct CompareFlags {
+  CompareSettings settings;
+  std::string gaps = "5,10,20,50,100";
+};
+
+// ./compare's flags, writing into `flags`; those it shares with ./train_lstm come from the
+// settings table (train/settings.h).
+ArgParser compare_flags(CompareFlags& flags);
+
+// The program after its flags are parsed: fills in what the flags left open (the memory task's
+// sizes, --gaps, the output folder, the command line quoted in the README), refuses
+// combinations that make no sense (UsageError), then runs the comparison; returns 0.
+int compare_program(CompareFlags& flags, const ArgParser& parsed, int argc,
+                    const char* const* argv);
 
 // Runs the comparison the settings ask for and writes its folder; progress lines go to
 // `progress`. Throws std::runtime_error (one line) on bad input or an unwritable folder.

@@ -8,6 +8,7 @@
 #include "lstm/lstm.h"
 #include "rnn/rnn.h"
 #include "train/optimizer.h"
+#include "train/train_step.h"
 
 namespace charnn {
 
@@ -93,14 +94,15 @@ MemoryResult train_memory(int gap, const MemorySettings& s) {
   std::vector<float> zero(model.state_layout(s.batch).size(), 0.0f), end(zero.size());
   MemoryResult result;
   result.parameters = static_cast<std::int64_t>(model.params.size());
+  StepRule rule;  // a constant learning rate, the loss of the last prediction only
+  rule.clip = s.clip;
+  rule.last_step_loss = true;
   using clock = std::chrono::steady_clock;
   for (int step = 1; step <= s.steps; ++step) {
     const auto t0 = clock::now();
     MemoryTask::make_batch(gap, s.batch, data_rng, x, y, marker);
     const Batch batch{s.batch, gap + 1, x.data(), y.data()};
-    model.last_step_loss_and_grad(batch, zero.data(), end.data(), nullptr);
-    clip_global_norm(model.grads.data(), model.grads.size(), s.clip);
-    opt.step(model.params.data(), model.grads.data(), model.params.size(), s.lr);
+    train_step(model, opt, batch, zero.data(), end.data(), s.lr, step - 1, rule);
     result.seconds += std::chrono::duration<double>(clock::now() - t0).count();
     if (step % s.eval_every == 0 || step == s.steps) {
       Rng curve_rng(static_cast<std::uint64_t>(s.seed) * 104729u + 1);

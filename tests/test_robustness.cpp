@@ -614,7 +614,10 @@ TEST_CASE("robustness: SIGINT and SIGTERM during training save a checkpoint that
     INFO("SIG" << name);
     const std::string ck = dir.file(name + ".ckpt");
     // No step limit: only the signal ends the run. It is sent once the run reports step 5.
+    // run.out is removed first: the background job truncates it only when it starts, and the
+    // loop below must not find the previous signal's "step 5" there before that.
     std::string command =
+        "rm -f run.out; " +
         charnn::testing::shell_quote(charnn::testing::program_path("train_lstm")) +
         " train.txt --hidden 16 --layers 1 --batch 4 --seq-len 16 --minutes 0 "
         "--print-every 1 --eval-every 1000000 --checkpoint " +

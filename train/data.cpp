@@ -10,7 +10,8 @@ Corpus load_corpus(const std::string& path, double val_frac, bool lowercase,
   // bytes are decoded twice (once for the alphabet and the count, once into ids) instead of
   // being kept as code points (docs/robustness.md, "Large input").
   const std::string bytes = read_text_file(path);
-  auto fold = [lowercase](char32_t c) { return lowercase ? ascii_lowercase(c) : c; };
+  const TextCodec folding(Vocabulary(), lowercase);  // only its fold() is used here
+  auto fold = [&folding](char32_t c) { return folding.fold(c); };
   Corpus corpus;
   std::size_t n = 0;
   if (vocab.size() > 0) {

@@ -56,6 +56,10 @@ inline std::int64_t window_count(std::size_t n, int T) {
   return n < 2 ? 0 : static_cast<std::int64_t>((n - 1) / static_cast<std::size_t>(T));
 }
 
+// Validation windows run this many at a time: the trainers' validation, ./compare's, ./evaluate
+// and the memory estimate (train/memory.cpp) use it.
+constexpr int kValidationBatch = 64;
+
 // Mean loss over every window of `ids`, in nats per character, computed B windows at a time
 // with the model's own loss() (so the definition is the training loss's).
 template <class Model>

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <fstream>
 
+#include "train/data.h"
 #include "util/cli.h"
 #include "util/progress.h"
 
@@ -21,7 +22,7 @@ double available_memory_bytes() {
 
 double training_memory_bytes(int gates, int V, int H, int L, int B, int T) {
   const double g = gates, v = V, h = H, l = L, t = T;
-  const double b = std::max(B, 64);  // validation runs 64 windows at a time
+  const double b = std::max(B, kValidationBatch);  // validation runs this many windows at once
   const double params = g * h * (v + h + 1) + (l - 1) * g * h * (2 * h + 1) + v * (h + 1);
   const double per_char = l * (3 * g + 2) * h + v + 3 * h;
   return 4 * (6 * params + b * t * per_char);

@@ -15,7 +15,7 @@ double available_memory_bytes();
 // Bytes a model of `gates` gate blocks per layer (1 for the vanilla RNN, 4 for the LSTM), V
 // characters, L layers of H units needs to train on chunks of B x T characters: the parameters
 // six times (weights, gradients, two optimizer buffers, packed copies) and, for each of the
-// T x max(B, 64) characters of a training or validation chunk, what the layers cache
+// T x max(B, kValidationBatch) characters of a training or validation chunk, what the layers cache
 // ((3 gates + 2) H values per layer: 14H for the LSTM, 5H for the RNN) and the output layer's
 // V + 3H. The default ./train_lstm run on Tiny Shakespeare: 226 MB estimated, 268 MB peak
 // resident set measured (which also holds the text, the program and its threads).

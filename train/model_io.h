@@ -7,6 +7,7 @@
 
 #include "core/language_model.h"
 #include "train/checkpoint.h"
+#include "train/text.h"
 
 namespace charnn {
 
@@ -34,6 +35,21 @@ inline int checkpoint_int(const Checkpoint& ck, const std::string& key, const st
                           "', not an integer from " + std::to_string(min) + " to " +
                           std::to_string(max) + ")");
   return static_cast<int>(v);
+}
+
+// The flag setting `key` of a checkpoint, stored as "1" or "0"; anything else is
+// CheckpointError "PATH: corrupt checkpoint (setting KEY is 'VALUE', not 0 or 1)".
+inline bool checkpoint_flag(const Checkpoint& ck, const std::string& key, const std::string& path) {
+  const std::string value = ck.setting(key, path);
+  if (value != "1" && value != "0")
+    throw CheckpointError(path + ": corrupt checkpoint (setting " + key + " is '" + value +
+                          "', not 0 or 1)");
+  return value == "1";
+}
+
+// The text codec a checkpoint carries: its vocabulary and its "lowercase" setting.
+inline TextCodec codec_from_checkpoint(const Checkpoint& ck, const std::string& path) {
+  return TextCodec(Vocabulary(ck.vocabulary), checkpoint_flag(ck, "lowercase", path));
 }
 
 template <class Net>

@@ -262,6 +262,13 @@ std::vector<int> Vocabulary::encode(const std::u32string& text, const std::strin
   return ids;
 }
 
+std::vector<int> TextCodec::encode(const std::u32string& text, const std::string& source) const {
+  std::u32string folded = text;
+  for (char32_t& c : folded)
+    c = fold(c);
+  return vocab_.encode(folded, source);
+}
+
 std::u32string Vocabulary::decode(const std::vector<int>& ids) const {
   std::u32string text(ids.size(), U'\0');
   for (std::size_t k = 0; k < ids.size(); ++k) {

@@ -8,6 +8,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace charnn {
@@ -91,6 +92,29 @@ class Vocabulary {
   // dense_[c] is the id of c for every c up to the largest symbol below U+10000 (-1 when c is
   // not a symbol): an O(1) lookup for the common characters. Rarer ones use binary search.
   std::vector<int> dense_;
+};
+
+// The text codec: how a text becomes ids, which a checkpoint carries (train/model_io.h,
+// codec_from_checkpoint). The vocabulary, and whether A-Z are folded to a-z before a character
+// is looked up (--lowercase). Every program that turns text into ids folds through fold() here.
+class TextCodec {
+ public:
+  TextCodec() = default;
+  TextCodec(Vocabulary vocab, bool lowercase) : vocab_(std::move(vocab)), lowercase_(lowercase) {}
+
+  const Vocabulary& vocab() const { return vocab_; }
+  bool lowercase() const { return lowercase_; }
+
+  // The character as the vocabulary holds it: folded to lower case when lowercase().
+  char32_t fold(char32_t c) const { return lowercase_ ? ascii_lowercase(c) : c; }
+  // The id of fold(c), or -1 when the vocabulary has none.
+  int id(char32_t c) const { return vocab_.id(fold(c)); }
+  // Every character folded, then encoded: Vocabulary::encode's TextError for an unknown one.
+  std::vector<int> encode(const std::u32string& text, const std::string& source) const;
+
+ private:
+  Vocabulary vocab_;
+  bool lowercase_ = false;
 };
 
 // The haikus corpus (one CSV record per poem, the poem's lines separated by newlines inside the

@@ -40,6 +40,33 @@ double parse_double(const std::string& flag, const std::string& text) {
 
 }  // namespace
 
+long parse_int_flag(const std::string& name, const std::string& text, long min, long max) {
+  const long v = parse_long(name, text);
+  if (v < min || v > max)
+    throw UsageError("--" + name + ": " + text + " is out of range (" + std::to_string(min) +
+                     " to " + std::to_string(max) + ")");
+  return v;
+}
+
+double parse_double_flag(const std::string& name, const std::string& text, double min, double max) {
+  const double v = parse_double(name, text);
+  if (v < min || v > max)
+    throw UsageError("--" + name + ": " + text + " is out of range (" + format_double(min) +
+                     " to " + format_double(max) + ")");
+  return v;
+}
+
+std::string parse_choice_flag(const std::string& name, const std::string& text,
+                              const std::vector<std::string>& choices) {
+  if (choices.empty()) return text;
+  std::string metavar;
+  for (std::size_t k = 0; k < choices.size(); ++k) {
+    if (choices[k] == text) return text;
+    metavar += (k ? "|" : "") + choices[k];
+  }
+  throw UsageError("--" + name + ": expected one of " + metavar + ", got '" + text + "'");
+}
+
 ArgParser::ArgParser(std::string program, std::string usage, std::string description)
     : program_(std::move(program)), usage_(std::move(usage)), description_(std::move(description)) {
   Option help;
@@ -58,11 +85,7 @@ void ArgParser::add_int(const std::string& name, int* target, const std::string&
   o.default_text = std::to_string(*target);
   o.range_text = std::to_string(min) + " to " + std::to_string(max);
   o.set = [name, target, min, max](const std::string& text) {
-    const long v = parse_long(name, text);
-    if (v < min || v > max)
-      throw UsageError("--" + name + ": " + text + " is out of range (" + std::to_string(min) +
-                       " to " + std::to_string(max) + ")");
-    *target = static_cast<int>(v);
+    *target = static_cast<int>(parse_int_flag(name, text, min, max));
   };
   options_.push_back(o);
 }
@@ -76,11 +99,7 @@ void ArgParser::add_double(const std::string& name, double* target, const std::s
   o.default_text = format_double(*target);
   o.range_text = format_double(min) + " to " + format_double(max);
   o.set = [name, target, min, max](const std::string& text) {
-    const double v = parse_double(name, text);
-    if (v < min || v > max)
-      throw UsageError("--" + name + ": " + text + " is out of range (" + format_double(min) +
-                       " to " + format_double(max) + ")");
-    *target = v;
+    *target = parse_double_flag(name, text, min, max);
   };
   options_.push_back(o);
 }
@@ -97,15 +116,8 @@ void ArgParser::add_string(const std::string& name, std::string* target, const s
     for (std::size_t k = 0; k < choices.size(); ++k)
       o.metavar += (k ? "|" : "") + choices[k];
   }
-  o.set = [name, target, choices, metavar = o.metavar](const std::string& text) {
-    if (!choices.empty()) {
-      bool ok = false;
-      for (const std::string& c : choices)
-        ok = ok || c == text;
-      if (!ok)
-        throw UsageError("--" + name + ": expected one of " + metavar + ", got '" + text + "'");
-    }
-    *target = text;
+  o.set = [name, target, choices](const std::string& text) {
+    *target = parse_choice_flag(name, text, choices);
   };
   options_.push_back(o);
 }

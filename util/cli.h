@@ -18,6 +18,16 @@ struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The checks every flag's value gets, also for a value read from elsewhere (a checkpoint's
+// stored settings): each returns the value or throws the UsageError the flag `--NAME` would,
+// "--NAME: expected an integer, got 'X'", "--NAME: X is out of range (MIN to MAX)",
+// "--NAME: expected a finite number, got 'X'", "--NAME: expected one of A|B, got 'X'" (an empty
+// `choices` allows any text).
+long parse_int_flag(const std::string& name, const std::string& text, long min, long max);
+double parse_double_flag(const std::string& name, const std::string& text, double min, double max);
+std::string parse_choice_flag(const std::string& name, const std::string& text,
+                              const std::vector<std::string>& choices);
+
 class ArgParser {
  public:
   // `usage` is the synopsis line after the program name, e.g. "[options] FILE".
@@ -37,6 +47,9 @@ class ArgParser {
   bool parse(int argc, const char* const* argv, std::ostream& out);
 
   void print_usage(std::ostream& out) const;
+
+  // The program's name, as error lines start with it.
+  const std::string& program() const { return program_; }
 
   // Whether the option was on the command line (as opposed to keeping its default).
   bool given(const std::string& name) const;

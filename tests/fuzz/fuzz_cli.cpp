@@ -1,5 +1,5 @@
 // Fuzz target for the command-line parser, charnn::ArgParser (util/cli.cpp), with the real flag
-// set of ./train_rnn and ./train_lstm (charnn::add_train_flags, train/trainer.h).
+// set of ./train_rnn and ./train_lstm (charnn::add_train_flags, train/settings.h).
 //
 // The input is split on zero bytes into at most 64 arguments. parse() must return or throw
 // charnn::UsageError; anything else escapes and crashes the fuzzer. When it accepts:
