@@ -82,9 +82,9 @@ bool same_bits(double a, double b) {
   return std::memcmp(&a, &b, sizeof a) == 0;
 }
 
-// Parses `args` (without the program name) into `s`; returns parse()'s result. UsageError
-// passes through.
-bool parse(const std::vector<std::string>& args, charnn::TrainSettings& s, std::ostringstream& out,
+// Parses `args` (without the program name) with `parser`, which writes into the settings it
+// was made for; returns parse()'s result. UsageError passes through.
+bool parse(const std::vector<std::string>& args, std::ostringstream& out,
            charnn::ArgParser& parser) {
   std::vector<const char*> argv = {kProgram};
   for (const std::string& a : args)
@@ -140,7 +140,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::ostringstream out;
   bool go_on;
   try {
-    go_on = parse(args, s, out, parser);
+    go_on = parse(args, out, parser);
   } catch (const charnn::UsageError& e) {
     FUZZ_CHECK(std::strlen(e.what()) > 0);
     return 0;
@@ -173,7 +173,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::ostringstream out2;
   bool go_on2 = false;
   try {
-    go_on2 = parse(canonical(s), again, out2, parser2);
+    go_on2 = parse(canonical(s), out2, parser2);
   } catch (const charnn::UsageError& e) {
     std::fprintf(stderr, "canonical command line refused: %s\n", e.what());
     FUZZ_CHECK(false);
