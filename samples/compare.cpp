@@ -26,19 +26,12 @@
 namespace charnn {
 
 std::int64_t rnn_parameter_count(int V, int hidden, int layers) {
-  const std::int64_t H = hidden;
-  std::int64_t n = static_cast<std::int64_t>(V) * (H + 1);  // head: W_hy (V,H), b_y (1,V)
-  for (int l = 0; l < layers; ++l)
-    n += H * ((l == 0 ? V : H) + H + 1);  // W_xh (H,in), W_hh (H,H), b_h (1,H)
-  return n;
+  return static_cast<std::int64_t>(LanguageModel<Rnn<float>>::parameter_count({V, hidden, layers}));
 }
 
 std::int64_t lstm_parameter_count(int V, int hidden, int layers) {
-  const std::int64_t H = hidden;
-  std::int64_t n = static_cast<std::int64_t>(V) * (H + 1);
-  for (int l = 0; l < layers; ++l)
-    n += 4 * H * ((l == 0 ? V : H) + H + 1);  // four gates, each W (H,in), U (H,H), b (1,H)
-  return n;
+  return static_cast<std::int64_t>(
+      LanguageModel<Lstm<float>>::parameter_count({V, hidden, layers}));
 }
 
 int rnn_hidden_matching_lstm(int V, int lstm_hidden, int layers) {
@@ -276,14 +269,14 @@ struct Contender {
         lr(s.lr) {
     Rng init(static_cast<std::uint64_t>(s.seed));
     model.init(init);
-    model.set_dropout(s.dropout, &rng);
     state.assign(model.state_layout(s.batch).size(), 0.0f);
   }
 
   // One optimizer step on `batch`, timed. Throws when the loss is no longer finite.
   void train(const Batch& batch, std::int64_t step, const CompareSettings& s) {
     const auto t0 = clock_type::now();
-    const double loss = model.loss_and_grad(batch, state.data(), state.data(), nullptr);
+    const Dropout dropout{s.dropout, &rng};
+    const double loss = model.loss_and_grad(batch, state.data(), state.data(), nullptr, &dropout);
     const double norm = clip_global_norm(model.grads.data(), model.grads.size(), s.clip);
     if (!std::isfinite(loss) || !std::isfinite(norm))
       throw std::runtime_error("the " + name + "'s loss became NaN or infinite at step " +
@@ -527,8 +520,9 @@ void run_text(const CompareSettings& s, std::ostream& progress) {
   const int rnn_hidden =
       s.match_params ? rnn_hidden_matching_lstm(V, s.hidden, s.layers) : s.hidden;
   // Both models live at once.
-  check_memory_fits(training_memory_bytes(1, V, rnn_hidden, s.layers, s.batch, s.seq_len) +
-                    training_memory_bytes(4, V, s.hidden, s.layers, s.batch, s.seq_len));
+  check_memory_fits(
+      training_memory_bytes(Rnn<float>::kGates, V, rnn_hidden, s.layers, s.batch, s.seq_len) +
+      training_memory_bytes(Lstm<float>::kGates, V, s.hidden, s.layers, s.batch, s.seq_len));
   prepare_folder(s.out);
   set_thread_count(s.threads);
 

@@ -203,8 +203,7 @@ class Trainer {
   bool parse(int argc, const char* const* argv) {
     TrainSettings& s = s_;
     ArgParser a(program_, "FILE [options]",
-                std::string("Trains a character-level ") +
-                    (std::string(Net::kName) == "lstm" ? "LSTM" : "vanilla RNN") +
+                std::string("Trains a character-level ") + Net::kDisplayName +
                     " language model on a UTF-8 text\n"
                     "file. The first (1 - val-frac) of the text trains, the rest validates.\n"
                     "Progress, samples and validation loss are printed as it learns; checkpoints\n"
@@ -274,9 +273,8 @@ class Trainer {
                                       resuming ? Vocabulary(resumed_.vocabulary) : Vocabulary());
     const Batcher batcher(corpus.train, s.batch, s.seq_len);
     check_paths();
-    check_memory_fits(training_memory_bytes(std::string(Net::kName) == "lstm" ? 4 : 1,
-                                            corpus.vocab.size(), s.hidden, s.layers, s.batch,
-                                            s.seq_len));
+    check_memory_fits(training_memory_bytes(Net::kGates, corpus.vocab.size(), s.hidden, s.layers,
+                                            s.batch, s.seq_len));
     check_writable(s.checkpoint);
     if (window_count(corpus.val.size(), s.seq_len) < 1)
       throw TextError(s.file + ": the validation split has " + std::to_string(corpus.val.size()) +
@@ -290,7 +288,7 @@ class Trainer {
     Model model(cfg);
     Rng rng(static_cast<std::uint64_t>(s.seed));
     Optimizer opt(s.optimizer, model.params.size());
-    model.set_dropout(s.dropout, &rng);
+    const Dropout dropout{s.dropout, &rng};
     std::vector<float> state(model.state_layout(s.batch).size(), 0.0f);
     std::int64_t step = 0, chunk = 0;
     double lr = s.lr, best_val = INFINITY, last_val = NAN, elapsed_before = 0;
@@ -347,7 +345,7 @@ class Trainer {
       }
       const auto t0 = clock::now();
       const Batch batch = batcher.chunk(chunk, x, y);
-      const double loss = model.loss_and_grad(batch, state.data(), state.data(), nullptr);
+      const double loss = model.loss_and_grad(batch, state.data(), state.data(), nullptr, &dropout);
       const double norm = clip_global_norm(model.grads.data(), model.grads.size(), s.clip);
       if (!std::isfinite(loss) || !std::isfinite(norm))
         return stop_broken(std::string("the loss became ") +
