@@ -24,7 +24,7 @@ class Rnn {
   using Scalar = S;
   static constexpr const char* kName = "rnn";                 // in checkpoints and program names
   static constexpr const char* kDisplayName = "vanilla RNN";  // in messages
-  static constexpr int kGates = 1;  // blocks of H rows in each weight matrix: a_t alone
+  static constexpr int kGates = 1;  // blocks of H rows in each weight matrix: a_t (LSTM: 4)
 
   struct Config {
     int vocab = 0;   // V
