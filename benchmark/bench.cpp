@@ -57,7 +57,7 @@ std::string config_names() {
 }
 
 int gates(const Config& c) {
-  return c.model == "lstm" ? 4 : 1;
+  return c.model == Lstm<float>::kName ? Lstm<float>::kGates : Rnn<float>::kGates;
 }
 
 // Multiply-adds executed per training character, times 2 (FLOPs): forward, per layer, the
@@ -179,7 +179,7 @@ TrainResult time_training(const Config& c, const Corpus& corpus, int warmup, dou
   for (std::int64_t k = 0;; ++k) {
     const auto t0 = Clock::now();
     const Batch batch = batcher.chunk(k, x, y);
-    train_step(model, opt, batch, state.data(), state.data(), kBenchLearningRate, k, rule);
+    train_step(model, opt, batch, nullptr, state.data(), state.data(), kBenchLearningRate, k, rule);
     if (k >= warmup) times.push_back(seconds_since(t0));
     if (times.size() >= 5 && seconds_since(start) >= seconds) break;
   }

@@ -34,6 +34,12 @@ class LanguageModel {
         params(layout_.size(), S(0)),
         grads(layout_.size(), S(0)) {}
 
+  // The number of parameters of a model of `config`, head included: the size of params.
+  static std::size_t parameter_count(const Config& config) {
+    return Net::parameter_count(config) +
+           SoftmaxHead<S>::parameter_count(config.hidden, config.vocab);
+  }
+
   const Layout& layout() const { return layout_; }
   const Net& net() const { return net_; }
   const Config& config() const { return net_.config(); }
@@ -48,20 +54,11 @@ class LanguageModel {
     head_.init(params.data(), layout_, rng);
   }
 
-  // Dropout for loss_and_grad (training): on the input of every layer above the first and on
-  // the top layer's output before the head; p = 0 turns it off. See core/dropout.h.
-  void set_dropout(double p, Rng* rng) {
-    net_.set_dropout(p, rng);
-    dropout_ = p;
-    rng_ = rng;
-    B_ = T_ = 0;
-  }
-
   // Mean cross-entropy (S3) of the batch, in nats per character. Reads the initial state from
   // state_in and writes the state after the last step to state_out (they may be one buffer).
+  // Evaluation: nothing is dropped.
   double loss(const Batch& batch, const S* state_in, S* state_out) {
-    net_.set_training(false);
-    return forward(batch, state_in, state_out, false);
+    return forward(batch, state_in, state_out, nullptr);
   }
 
   // The logits (S1) of the next character after every input, (N,V) with row t*B + b, for
@@ -71,7 +68,6 @@ class LanguageModel {
     if (B < 1 || T < 1) throw std::invalid_argument("need B >= 1, T >= 1");
     check_ids(inputs, B * T);
     reserve(B, T);
-    net_.set_training(false);
     dropped_ = false;
     net_.forward(params.data(), layout_, inputs, B, T, state_in, state_out);
     head_.logits(params.data(), layout_, net_.output(), probs());
@@ -80,10 +76,12 @@ class LanguageModel {
 
   // The same loss, and its gradient: grads is overwritten with ∂L/∂params, and, when dstate_in
   // is not null, it receives ∂L/∂state_in. The final state is not differentiated: truncated
-  // backpropagation through time treats it as a constant for the next chunk.
-  double loss_and_grad(const Batch& batch, const S* state_in, S* state_out, S* dstate_in) {
-    net_.set_training(true);  // the only place dropout, when set, applies
-    const double L = forward(batch, state_in, state_out, true);
+  // backpropagation through time treats it as a constant for the next chunk. With a dropout
+  // (training), the inputs of every layer above the first and the top layer's output are
+  // dropped with fresh masks (core/dropout.h); this is the only function that can drop.
+  double loss_and_grad(const Batch& batch, const S* state_in, S* state_out, S* dstate_in,
+                       const Dropout* dropout = nullptr) {
+    const double L = forward(batch, state_in, state_out, dropout);
     std::fill(grads.begin(), grads.end(), S(0));
     head_.backward(params.data(), layout_, top(), batch.targets, probs(), grads.data(), dtop());
     if (dropped_) dropout_backward<S>(mask(), dtop());  // (D2) through the output's mask
@@ -98,8 +96,7 @@ class LanguageModel {
   // far the error signal of one prediction travels back in time (docs/rnn-vs-lstm.md).
   double last_step_loss_and_grad(const Batch& batch, const S* state_in, S* state_out,
                                  S* dstate_in) {
-    net_.set_training(false);
-    forward(batch, state_in, state_out, false);
+    forward(batch, state_in, state_out, nullptr);
     const int B = batch.B, last = (batch.T - 1) * batch.B;
     Mat<S> p_last = probs().rows_view(last, B);
     double L = 0;
@@ -117,15 +114,20 @@ class LanguageModel {
   // (Data members are at the end, in construction order.)
 
  private:
-  double forward(const Batch& batch, const S* state_in, S* state_out, bool training) {
+  // dropout: null, or what a training pass drops with (core/dropout.h).
+  double forward(const Batch& batch, const S* state_in, S* state_out, const Dropout* dropout) {
     if (batch.B < 1 || batch.T < 1) throw std::invalid_argument("batch must have B >= 1, T >= 1");
     check_ids(batch.inputs, batch.B * batch.T);
     check_ids(batch.targets, batch.B * batch.T);
     reserve(batch.B, batch.T);
-    net_.forward(params.data(), layout_, batch.inputs, batch.B, batch.T, state_in, state_out);
-    dropped_ = training && dropout_ > 0 && rng_ != nullptr;
-    if (dropped_)  // (D1) the head reads the top layer's output through a mask as well
-      dropout_forward<S>(net_.output(), dropout_, *rng_, mask(), dropped_top());
+    net_.forward(params.data(), layout_, batch.inputs, batch.B, batch.T, state_in, state_out,
+                 dropout);
+    dropped_ = drops(dropout);
+    if (dropped_) {  // (D1) the head reads the top layer's output through a mask as well
+      mask_.resize(dtop_.size());  // sized by the first pass that drops
+      dropped_top_.resize(dtop_.size());
+      dropout_forward<S>(net_.output(), *dropout, mask(), dropped_top());
+    }
     return head_.forward(params.data(), layout_, top(), batch.targets, probs());
   }
 
@@ -147,9 +149,6 @@ class LanguageModel {
     const int N = B * T;
     probs_.assign(static_cast<std::size_t>(N) * vocab(), S(0));
     dtop_.assign(static_cast<std::size_t>(N) * net_.output_size(), S(0));
-    const std::size_t dropout_size = dropout_ > 0 ? dtop_.size() : 0;
-    mask_.assign(dropout_size, S(0));
-    dropped_top_.assign(dropout_size, S(0));
     net_.reserve(B, T);
   }
 
@@ -162,10 +161,8 @@ class LanguageModel {
   Net net_;
   SoftmaxHead<S> head_;
   int B_ = 0, T_ = 0;
-  std::vector<S> probs_;  // (N,V) probabilities, then dy
-  std::vector<S> dtop_;   // (N,H) ∂L/∂h of the top layer
-  double dropout_ = 0;
-  Rng* rng_ = nullptr;
+  std::vector<S> probs_;        // (N,V) probabilities, then dy
+  std::vector<S> dtop_;         // (N,H) ∂L/∂h of the top layer
   bool dropped_ = false;        // whether the last forward dropped the top layer's output
   std::vector<S> mask_;         // (N,H) its dropout mask
   std::vector<S> dropped_top_;  // (N,H) the top layer's output after dropout

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cmath>
+#include <cstddef>
 
 #include "core/activations.h"
 #include "core/gemm.h"
@@ -22,6 +23,11 @@ class SoftmaxHead {
         V_(vocab),
         W_hy_(layout.add("head.W_hy", vocab, hidden)),
         b_y_(layout.add("head.b_y", 1, vocab)) {}
+
+  // The number of scalars the constructor registers: W_hy (V,H) and b_y (1,V).
+  static std::size_t parameter_count(int hidden, int vocab) {
+    return static_cast<std::size_t>(vocab) * hidden + vocab;
+  }
 
   // W_hy uniform in ±1/√H, b_y zero (docs/training.md).
   void init(S* params, const Layout& layout, Rng& rng) const {

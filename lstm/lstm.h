@@ -1,9 +1,10 @@
 // LSTM: L stacked layers of long short-term memory cells, batched over B streams.
 //
 // Shape legend: B batch (parallel streams), T time steps, V vocabulary, H hidden units,
-// L layers, N = T*B. Layer 0 reads one-hot characters (x_t is an id); layer l > 0 reads the
-// h_t of layer l-1. Equations (L1)–(L7) and (LB1)–(LB16) are derived in docs/lstm.md; each line
-// that computes one carries its label. rnn/rnn.h has the same skeleton.
+// L layers, N = T*B rows, one per (step, stream): row t*B + b. Layer 0 reads one-hot characters
+// (x_t is an id); layer l > 0 reads the h_t of layer l-1. Equations (L1)–(L7) and (LB1)–(LB16)
+// are derived in docs/lstm.md; each line that computes one carries its label. rnn/rnn.h has the
+// same skeleton, and lstm/lstm.cpp defines the functions in the order they are declared here.
 //
 // Each gate has its own weights: W_f, U_f, b_f for the forget gate f, and likewise i (input),
 // g (candidate), o (output). The four gates' tensors lie one after another in the parameter
@@ -11,8 +12,10 @@
 // four pre-activations; each gate is then a block of H columns of the result.
 #pragma once
 
+#include <cstddef>
 #include <vector>
 
+#include "core/dropout.h"
 #include "core/gemm.h"
 #include "core/matrix.h"
 #include "core/params.h"
@@ -24,7 +27,12 @@ template <class S>
 class Lstm {
  public:
   using Scalar = S;
-  static constexpr const char* kName = "lstm";
+  static constexpr const char* kName = "lstm";         // in checkpoints and program names
+  static constexpr const char* kDisplayName = "LSTM";  // in messages
+  static constexpr int kGates = 4;  // blocks of H rows in each weight matrix: f, i, g, o
+
+  // Column block of each gate in the stacked (·,4H) matrices.
+  enum Gate { F = 0, I = 1, G = 2, O = 3 };
 
   struct Config {
     int vocab = 0;   // V
@@ -32,36 +40,14 @@ class Lstm {
     int layers = 1;  // L
   };
 
-  // Registers, for each layer n, l<n>.W_f, .W_i, .W_g, .W_o (H,in), then l<n>.U_f .. .U_o
-  // (H,H), then l<n>.b_f .. .b_o (1,H) in `layout`; in = V for layer 0, H above it.
-  Lstm(const Config& config, Layout& layout);
-
-  const Config& config() const { return cfg_; }
-  int output_size() const { return cfg_.hidden; }
-
-  // The state carried between chunks: l<n>.h0 and l<n>.c0 (B,H) per layer.
-  Layout state_layout(int B) const;
-
-  // Weights uniform in ±1/√H, biases zero except the forget gate's b_f = 1 (docs/lstm.md).
-  void init(S* params, const Layout& layout, Rng& rng) const;
-
-  // Dropout between layers (docs/training.md): with probability p, each input of layers
-  // above the first is dropped, in forward passes made with set_training(true) only. The mask
-  // is drawn from rng, which must outlive the training run.
-  void set_dropout(double p, Rng* rng) {
-    dropout_ = p;
-    rng_ = rng;
-    B_ = T_ = 0;  // the caches grow a mask on the next forward
-  }
-  void set_training(bool training) { training_ = training; }
-
-  // Sizes the per-layer caches for (B,T); allocation happens here and nowhere in the time loop.
-  void reserve(int B, int T);
+  // ---- The math: the whole sequence, forward then backward -----------------------------------
 
   // Runs every layer over t = 0..T-1 and caches what backward needs.
   // ids: (T,B) input characters; state_in/state_out: the state_layout(B) buffers (may alias).
+  // dropout: null, or the rate and generator for a training pass (docs/training.md): each input
+  // of the layers above the first is then dropped with a fresh mask, which backward applies.
   void forward(const S* params, const Layout& layout, const int* ids, int B, int T,
-               const S* state_in, S* state_out);
+               const S* state_in, S* state_out, const Dropout* dropout = nullptr);
 
   // h_t of the top layer for every step: (N,H), row t*B + b.
   CMat<S> output() const;
@@ -74,10 +60,45 @@ class Lstm {
   // dstate_in is not null, writes ∂L/∂state_in there. Layers top-down, t = T-1..0.
   void backward(const S* params, const Layout& layout, CMat<S> dtop, S* grads, S* dstate_in);
 
-  // Column block of each gate in the stacked (·,4H) matrices.
-  enum Gate { F = 0, I = 1, G = 2, O = 3 };
+  // ---- Bookkeeping ----------------------------------------------------------------------------
+
+  // Registers, for each layer n, l<n>.W_f, .W_i, .W_g, .W_o (H,in), then l<n>.U_f .. .U_o
+  // (H,H), then l<n>.b_f .. .b_o (1,H) in `layout`; in = V for layer 0, H above it.
+  Lstm(const Config& config, Layout& layout);
+
+  // The number of scalars the constructor registers for `config`.
+  static std::size_t parameter_count(const Config& config);
+
+  const Config& config() const { return cfg_; }
+  int output_size() const { return cfg_.hidden; }
+
+  // The state carried between chunks: l<n>.h0 and l<n>.c0 (B,H) per layer.
+  Layout state_layout(int B) const;
+
+  // Weights uniform in ±1/√H, biases zero except the forget gate's b_f = 1 (docs/lstm.md).
+  void init(S* params, const Layout& layout, Rng& rng) const;
+
+  // Sizes the per-layer caches for (B,T); allocation happens here (and, for dropout's masks, at
+  // the first forward pass that drops) and nowhere in the time loop.
+  void reserve(int B, int T);
 
  private:
+  // Views of time step t of layer l, for streams [b0, b0+n): the symbols of (L1)–(L6) and
+  // (LB1)–(LB12).
+  struct Step {
+    CMat<S> h_prev, c_prev;         // (n,H) h_{t-1}, c_{t-1}
+    Mat<S> z;                       // (n,4H) all four gates side by side
+    Mat<S> f, i, g, o;              // (n,H) the gates: column blocks of z
+    Mat<S> c, tanh_c, h;            // (n,H) c_t, tanh(c_t), h_t
+    Mat<S> dz;                      // (n,4H) ∂L/∂ pre-activations of the four gates
+    Mat<S> dz_f, dz_i, dz_g, dz_o;  // (n,H) column blocks of dz
+  };
+
+  // U is packed for matmul_ABt in step_forward and for matmul_AB in step_backward.
+  static void step_forward(const PackedMatrix<S>& U, const Step& s);
+  static void step_backward(const PackedMatrix<S>& U, const Step& s, CMat<S> dout, Mat<S> dh_next,
+                            Mat<S> dc_next);
+
   // One layer's tensors as views into a flat buffer (parameters or gradients). Rows
   // [kH, (k+1)H) of W and U, and columns [kH, (k+1)H) of b, belong to gate k (F, I, G, O).
   template <class P>
@@ -96,42 +117,27 @@ class Lstm {
     std::vector<S> gates;   // (N,4H) f_t | i_t | g_t | o_t (pre-activations until (L1)–(L4))
     std::vector<S> tanh_c;  // (N,H) tanh(c_t)
     std::vector<S> dz;      // (N,4H) dz_f | dz_i | dz_g | dz_o: ∂L/∂ pre-activations
-    std::vector<S> x_drop, mask;  // (N,H) dropped input and its mask (dropout only)
+    std::vector<S> x_drop, mask;  // (N,H) dropped input and its mask (layers above the first)
     std::vector<S> dout;  // (N,H) ∂L/∂h_t arriving from the layer above (unused for the top)
     std::vector<S> dh_next, dc_next;  // (B,H) ∂L/∂h_t and ∂L/∂c_t arriving from step t+1
-    std::vector<S> W_t;               // (V,4H), layer 0: Wᵀ in forward, dWᵀ in backward
+    std::vector<S> WT;                // (V,4H), layer 0: Wᵀ in forward, dWᵀ in backward
     PackedMatrix<S> U_forward;        // U (4H,H) packed for the T products h_prev Uᵀ of forward
     PackedMatrix<S> U_backward;       // U (4H,H) packed for the T products dz U of backward
   };
 
-  // Views of time step t of layer l: the symbols of (L1)–(L6) and (LB1)–(LB12).
-  struct Step {
-    CMat<S> h_prev, c_prev;          // (B,H) h_{t-1}, c_{t-1}
-    Mat<S> z;                        // (B,4H) all four gates side by side
-    Mat<S> f, i, g, o;               // (B,H) the gates: column blocks of z
-    Mat<S> c, tanh_c, h;             // (B,H) c_t, tanh(c_t), h_t
-    Mat<S> dz;                       // (B,4H) ∂L/∂ pre-activations of the four gates
-    Mat<S> dz_f, dz_i, dz_g, dz_o;   // (B,H) column blocks of dz
-    Step rows(int b0, int n) const;  // the same views, restricted to streams [b0, b0+n)
-  };
-  Step step(int l, int t);
-
-  static void step_forward(const PackedMatrix<S>& UT, const Step& s);
-  static void step_backward(const PackedMatrix<S>& U, const Step& s, CMat<S> dout, Mat<S> dh_next,
-                            Mat<S> dc_next);
+  Step step(int l, int t, int b0, int n);
+  // h_t of layer l for every step, (N,H).
+  CMat<S> output_of(int l) const;
+  // The input x_t of layer l > 0 for every step, (N,H): layer l-1's h_t, or after dropout.
+  CMat<S> input(int l) const;
 
   Config cfg_;
   std::vector<int> first_tensor_;  // per layer: index of its W_f in the layout
   int B_ = 0, T_ = 0;
   std::vector<Cache> cache_;  // per layer
-  double dropout_ = 0;
-  Rng* rng_ = nullptr;
-  bool training_ = false;
-  bool dropped_ = false;  // whether the last forward applied dropout
-  // The input x_t of layer l > 0 for every step, (N,H): layer l-1's h_t, or after dropout.
-  CMat<S> input(int l) const;
-  Layout state_;          // state_layout(B_)
-  std::vector<int> ids_;  // (T,B) the inputs of the last forward, for the one-hot gradient
+  bool dropped_ = false;      // whether the last forward drew masks (Cache::mask)
+  Layout state_;              // state_layout(B_)
+  std::vector<int> ids_;      // (T,B) the inputs of the last forward, for the one-hot gradient
 };
 
 }  // namespace charnn

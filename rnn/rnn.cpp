@@ -1,5 +1,6 @@
 // Vanilla RNN, forward and backward. Read it beside docs/rnn.md (and beside lstm/lstm.cpp: the
-// two files have the same skeleton).
+// two files have the same skeleton). In execution order: the sequence forward, one step
+// forward, one step backward, the sequence backward; then the bookkeeping.
 //
 // Shape legend: B batch, T steps, V vocabulary, H hidden, L layers, N = T*B.
 #include "rnn/rnn.h"
@@ -12,14 +13,139 @@
 #include "core/dropout.h"
 #include "core/fast/parallel.h"
 #include "core/gemm.h"
+#include "core/rows.h"
 
 namespace charnn {
 
 // The fewest streams worth giving a thread of their own in the time loop.
-constexpr int kMinRowsPerThread = 4;
+constexpr int kMinStreamsPerThread = 4;
 
 // ---------------------------------------------------------------------------------------------
-// Parameters
+// The whole sequence, forward: layers bottom-up, t = 0..T-1
+// ---------------------------------------------------------------------------------------------
+
+template <class S>
+void Rnn<S>::forward(const S* params, const Layout& layout, const int* ids, int B, int T,
+                     const S* state_in, S* state_out, const Dropout* dropout) {
+  reserve(B, T);
+  std::copy(ids, ids + static_cast<std::size_t>(T) * B, ids_.begin());
+  dropped_ = drops(dropout);
+  const int H = cfg_.hidden;
+  const Layout& state = state_;  // state_layout(B), built once in reserve()
+  for (int l = 0; l < cfg_.layers; ++l) {
+    const Tensors<const S> w = tensors(params, layout, l);
+    Cache& c = cache_[l];
+    Mat<S> hs(c.h.data(), (T + 1) * B, H);
+    Mat<S> A = hs.rows_view(B, T * B);  // (N,H) a_t for every t, then h_t
+
+    // The input part of (R1), W_xh x_t + b_h, for all T steps at once: it does not depend on
+    // the recurrence, so it leaves the time loop.
+    if (l == 0) {
+      // W_xh is (H,V) and a one-hot x_t picks its column x_t. Transposed once per sequence,
+      // W_xh becomes W_xhᵀ (V,H), where that column is a contiguous row: one row copy per input.
+      Mat<S> W_xhT(c.W_xhT.data(), cfg_.vocab, H);
+      transpose<S>(w.W_xh, W_xhT);
+      gather_rows<S>(W_xhT, ids_.data(), w.b_h, A);  // (R3) W_xh x_t: row x_t; (R1) … + b_h
+    } else {
+      if (dropped_) {
+        c.mask.resize(static_cast<std::size_t>(T) * B * H);  // sized by the first pass that drops
+        c.x_drop.resize(c.mask.size());
+        dropout_forward<S>(output_of(l - 1), *dropout, Mat<S>(c.mask.data(), T * B, H),
+                           Mat<S>(c.x_drop.data(), T * B, H));
+      }
+      CMat<S> X = input(l);
+      matmul_ABt<S>(X, w.W_xh, 0, A);  // (R1) W_xh x_t (all t, before the time loop; X W_xhᵀ)
+      add_to_every_row<S>(w.b_h, A);   // (R1) … + b_h
+    }
+
+    copy<S>(state.view(state_in, l), hs.rows_view(0, B));  // h_{-1} = h0
+    c.W_hh_forward.pack_for_ABt(w.W_hh);  // rearranged once for the T products below
+    // The streams (rows) never mix in the recurrence, so each thread takes a block of them
+    // and runs all T steps on it without waiting for the others.
+    for_row_blocks(B, kMinStreamsPerThread, [&](int b0, int n) {
+      for (int t = 0; t < T; ++t)
+        step_forward(c.W_hh_forward, step(l, t, b0, n));
+    });
+    copy<S>(hs.rows_view(T * B, B), state.view(state_out, l));  // carried to the next chunk
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// One time step of one layer: forward, then backward (the forward read bottom-up)
+// ---------------------------------------------------------------------------------------------
+
+// On entry s.h holds W_xh x_t + b_h (computed for every t before the time loop). W_hh is
+// packed once per sequence for matmul_ABt (core/gemm.h).
+template <class S>
+void Rnn<S>::step_forward(const PackedMatrix<S>& W_hh, const Step& s) {
+  matmul_ABt<S>(s.h_prev, W_hh, 1, s.h);  // (R1) … + W_hh h_{t-1} (rows: h_prev W_hhᵀ)
+  for (int b = 0; b < s.h.rows; ++b)
+    tanh_each(s.h.row(b), s.h.row(b), s.h.cols);  // (R2) h_t = tanh(a_t)
+}
+
+// dout: ∂L/∂h_t from above. dh_next: on entry ∂L/∂h_t from step t+1, on exit ∂L/∂h_{t-1} for
+// step t-1. Both (n,H), like the views of s. W_hh is packed once per sequence for matmul_AB.
+template <class S>
+void Rnn<S>::step_backward(const PackedMatrix<S>& W_hh, const Step& s, CMat<S> dout,
+                           Mat<S> dh_next) {
+  for (int b = 0; b < s.h.rows; ++b) {
+    const S *h = s.h.row(b), *dout_b = dout.row(b);
+    S *da = s.da.row(b), *dh_b = dh_next.row(b);
+    for (int j = 0; j < s.h.cols; ++j) {
+      const S dh = dout_b[j] + dh_b[j];   // (RB1) dh_t = dout_t + dh_next
+      da[j] = dh * (S(1) - h[j] * h[j]);  // (RB2) da_t = dh_t ⊙ (1 - h_t²)
+    }
+  }
+  matmul_AB<S>(s.da, W_hh, 0, dh_next);  // (RB3) dh_next = W_hhᵀ da_t (rows: da W_hh)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The whole sequence, backward: layers top-down, t = T-1..0
+// ---------------------------------------------------------------------------------------------
+
+template <class S>
+void Rnn<S>::backward(const S* params, const Layout& layout, CMat<S> dtop, S* grads, S* dstate_in) {
+  const int B = B_, T = T_, H = cfg_.hidden;
+  const Layout& state = state_;  // state_layout(B), built once in reserve()
+  for (int l = cfg_.layers - 1; l >= 0; --l) {
+    const Tensors<const S> w = tensors(params, layout, l);
+    const Tensors<S> d = tensors(grads, layout, l);  // d.W_hh is dW_hh, and so on
+    Cache& c = cache_[l];
+    CMat<S> dout = l == cfg_.layers - 1 ? dtop : CMat<S>(c.dout.data(), T * B, H);
+    Mat<S> dh_next(c.dh_next.data(), B, H);
+
+    fill(dh_next, S(0));  // nothing flows back from beyond the chunk (truncated BPTT)
+    c.W_hh_backward.pack_for_AB(w.W_hh);  // rearranged once for the T products below
+    for_row_blocks(B, kMinStreamsPerThread, [&](int b0, int n) {  // streams split as in forward
+      for (int t = T - 1; t >= 0; --t)
+        step_backward(c.W_hh_backward, step(l, t, b0, n), dout.rows_view(t * B + b0, n),
+                      dh_next.rows_view(b0, n));
+    });
+
+    // The parameter gradients sum over t; with da_t for every t in hand they are one product
+    // or one sum each, out of the time loop.
+    CMat<S> dA(c.da.data(), T * B, H);
+    CMat<S> H_prev(c.h.data(), T * B, H);  // rows t*B + b hold h_{t-1}
+    matmul_AtB<S>(dA, H_prev, 1, d.W_hh);  // (RB4) dW_hh += Σ_t da_t h_{t-1}ᵀ
+    add_column_sums<S>(dA, d.b_h);         // (RB6) db_h += Σ_t da_t
+    if (l == 0) {
+      Mat<S> dW_xhT(c.W_xhT.data(), cfg_.vocab, H);  // (V,H), the storage of W_xhᵀ in forward
+      fill(dW_xhT, S(0));
+      scatter_add_rows<S>(dA, ids_.data(), dW_xhT);  // (RB5) one-hot: da_t into row x_t
+      add_transposed<S>(dW_xhT, d.W_xh);             // (RB5) … dW_xh += (dW_xhᵀ)ᵀ
+    } else {
+      CMat<S> X = input(l);
+      matmul_AtB<S>(dA, X, 1, d.W_xh);  // (RB5) dW_xh += Σ_t da_t x_tᵀ
+      Mat<S> dX(cache_[l - 1].dout.data(), T * B, H);
+      matmul_AB<S>(dA, w.W_xh, 0, dX);  // (RB7) dx_t = W_xhᵀ da_t: dout of the layer below
+      if (dropped_) dropout_backward<S>(CMat<S>(c.mask.data(), T * B, H), dX);
+    }
+    if (dstate_in) copy<S>(dh_next, state.view(dstate_in, l));  // ∂L/∂h0, by (RB3) at t = 0
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bookkeeping: parameters, state, caches, views
 // ---------------------------------------------------------------------------------------------
 
 template <class S>
@@ -34,6 +160,15 @@ Rnn<S>::Rnn(const Config& config, Layout& layout) : cfg_(config) {
     layout.add(p + "b_h", 1, H);
   }
   cache_.resize(cfg_.layers);
+}
+
+template <class S>
+std::size_t Rnn<S>::parameter_count(const Config& config) {
+  const std::size_t V = config.vocab, H = config.hidden;
+  std::size_t n = 0;
+  for (int l = 0; l < config.layers; ++l)
+    n += kGates * H * ((l == 0 ? V : H) + H + 1);  // W_xh (H,in), W_hh (H,H), b_h (1,H)
+  return n;
 }
 
 template <class S>
@@ -74,180 +209,39 @@ void Rnn<S>::reserve(int B, int T) {
     c.h.assign((T + 1) * BH, S(0));
     c.da.assign(T * BH, S(0));
     c.dout.assign(T * BH, S(0));
-    c.x_drop.assign(dropout_ > 0 ? T * BH : 0, S(0));
-    c.mask.assign(dropout_ > 0 ? T * BH : 0, S(0));
     c.dh_next.assign(BH, S(0));
   }
-  cache_[0].W_t.assign(static_cast<std::size_t>(cfg_.vocab) * cfg_.hidden, S(0));
+  cache_[0].W_xhT.assign(static_cast<std::size_t>(cfg_.vocab) * cfg_.hidden, S(0));
   ids_.assign(static_cast<std::size_t>(T) * B, 0);
   state_ = state_layout(B);
 }
 
+// Rows t*B + b0 .. t*B + b0 + n - 1 of the layer's caches: step t of streams [b0, b0+n).
 template <class S>
-typename Rnn<S>::Step Rnn<S>::step(int l, int t) {
+typename Rnn<S>::Step Rnn<S>::step(int l, int t, int b0, int n) {
   const int B = B_, H = cfg_.hidden;
   Cache& c = cache_[l];
-  Mat<S> hs(c.h.data(), (T_ + 1) * B, H);
+  Mat<S> hs(c.h.data(), (T_ + 1) * B, H);  // row t*B + b holds h_{t-1}, row (t+1)*B + b h_t
   Mat<S> das(c.da.data(), T_ * B, H);
-  return {hs.rows_view(t * B, B), hs.rows_view((t + 1) * B, B), das.rows_view(t * B, B)};
+  return {hs.rows_view(t * B + b0, n), hs.rows_view((t + 1) * B + b0, n),
+          das.rows_view(t * B + b0, n)};
 }
 
 template <class S>
 CMat<S> Rnn<S>::input(int l) const {
-  const std::size_t BH = static_cast<std::size_t>(B_) * cfg_.hidden;
   if (dropped_) return CMat<S>(cache_[l].x_drop.data(), T_ * B_, cfg_.hidden);
-  return CMat<S>(cache_[l - 1].h.data() + BH, T_ * B_, cfg_.hidden);
+  return output_of(l - 1);
+}
+
+template <class S>
+CMat<S> Rnn<S>::output_of(int l) const {
+  const std::size_t BH = static_cast<std::size_t>(B_) * cfg_.hidden;
+  return CMat<S>(cache_[l].h.data() + BH, T_ * B_, cfg_.hidden);
 }
 
 template <class S>
 CMat<S> Rnn<S>::output() const {
-  const Cache& c = cache_.back();
-  return CMat<S>(c.h.data() + static_cast<std::size_t>(B_) * cfg_.hidden, T_ * B_, cfg_.hidden);
-}
-
-// ---------------------------------------------------------------------------------------------
-// One time step of one layer: forward, then backward (the forward read bottom-up)
-// ---------------------------------------------------------------------------------------------
-
-// On entry s.h holds W_xh x_t + b_h (computed for every t before the time loop). W_hhT is
-// W_hh, packed once for products with W_hhᵀ for the sequence (core/gemm.h).
-template <class S>
-void Rnn<S>::step_forward(const PackedMatrix<S>& W_hhT, const Step& s) {
-  // (R1) a_t = W_xh x_t + W_hh h_{t-1} + b_h: add W_hh h_{t-1} (rows: h_prev W_hhᵀ)
-  matmul_ABt<S>(s.h_prev, W_hhT, 1, s.h);
-  for (int b = 0; b < s.h.rows; ++b)
-    tanh_each(s.h.row(b), s.h.row(b), s.h.cols);  // (R2) h_t = tanh(a_t)
-}
-
-// dout: (B,H) ∂L/∂h_t from above. dh_next: (B,H) on entry ∂L/∂h_t from step t+1, on exit
-// ∂L/∂h_{t-1} for step t-1. W_hh is packed once for the sequence.
-template <class S>
-void Rnn<S>::step_backward(const PackedMatrix<S>& W_hh, const Step& s, CMat<S> dout,
-                           Mat<S> dh_next) {
-  for (int b = 0; b < s.h.rows; ++b) {
-    const S *h = s.h.row(b), *dout_b = dout.row(b);
-    S *da = s.da.row(b), *dh_b = dh_next.row(b);
-    for (int j = 0; j < s.h.cols; ++j) {
-      const S dh = dout_b[j] + dh_b[j];   // (RB1) dh_t = dout_t + dh_next
-      da[j] = dh * (S(1) - h[j] * h[j]);  // (RB2) da_t = dh_t ⊙ (1 - h_t²)
-    }
-  }
-  matmul_AB<S>(s.da, W_hh, 0, dh_next);  // (RB3) dh_next = W_hhᵀ da_t (rows: da W_hh)
-}
-
-// ---------------------------------------------------------------------------------------------
-// The whole sequence: layers bottom-up, t = 0..T-1
-// ---------------------------------------------------------------------------------------------
-
-template <class S>
-void Rnn<S>::forward(const S* params, const Layout& layout, const int* ids, int B, int T,
-                     const S* state_in, S* state_out) {
-  reserve(B, T);
-  std::copy(ids, ids + static_cast<std::size_t>(T) * B, ids_.begin());
-  dropped_ = training_ && dropout_ > 0 && rng_ != nullptr;
-  const int H = cfg_.hidden;
-  const Layout& state = state_;  // state_layout(B), built once in reserve()
-  for (int l = 0; l < cfg_.layers; ++l) {
-    const Tensors<const S> w = tensors(params, layout, l);
-    Cache& c = cache_[l];
-    Mat<S> hs(c.h.data(), (T + 1) * B, H);
-    Mat<S> A = hs.rows_view(B, T * B);  // (N,H) a_t for every t, then h_t
-
-    // The input part of (R1), W_xh x_t + b_h, for all T steps at once: it does not depend on
-    // the recurrence, so it leaves the time loop.
-    if (l == 0) {
-      // W_xh is (H,V) and a one-hot x_t picks its column x_t. Transposed once per sequence,
-      // W_xh becomes W_xhᵀ (V,H), where that column is a contiguous row: one row copy per input.
-      Mat<S> W_t(c.W_t.data(), cfg_.vocab, H);
-      transpose<S>(w.W_xh, W_t);
-      for_row_blocks(T * B, 64, [&](int n0, int count) {
-        for (int n = n0; n < n0 + count; ++n) {
-          const S* column = W_t.row(ids_[n]);
-          S* a = A.row(n);
-          for (int j = 0; j < H; ++j)
-            a[j] = column[j] + w.b_h(0, j);  // (R3) W_xh x_t = column x_t of W_xh (one-hot)
-        }
-      });
-    } else {
-      if (dropped_) {
-        Cache& below = cache_[l - 1];
-        dropout_forward<S>(CMat<S>(below.h.data() + static_cast<std::size_t>(B) * H, T * B, H),
-                           dropout_, *rng_, Mat<S>(c.mask.data(), T * B, H),
-                           Mat<S>(c.x_drop.data(), T * B, H));
-      }
-      CMat<S> X = input(l);
-      matmul_ABt<S>(X, w.W_xh, 0, A);  // (R1) W_xh x_t for every t (rows: X W_xhᵀ)
-      for_row_blocks(T * B, 64, [&](int n0, int count) {
-        for (int n = n0; n < n0 + count; ++n)
-          for (int j = 0; j < H; ++j)
-            A(n, j) += w.b_h(0, j);  // (R1) ... + b_h
-      });
-    }
-
-    copy<S>(state.view(state_in, l), hs.rows_view(0, B));  // h_{-1} = h0
-    c.W_hh_forward.pack_for_ABt(w.W_hh);  // rearranged once for the T products below
-    // The streams (rows) never mix in the recurrence, so each thread takes a block of them
-    // and runs all T steps on it without waiting for the others.
-    for_row_blocks(B, kMinRowsPerThread, [&](int b0, int n) {
-      for (int t = 0; t < T; ++t)
-        step_forward(c.W_hh_forward, step(l, t).rows(b0, n));
-    });
-    copy<S>(hs.rows_view(T * B, B), state.view(state_out, l));  // carried to the next chunk
-  }
-}
-
-template <class S>
-void Rnn<S>::backward(const S* params, const Layout& layout, CMat<S> dtop, S* grads, S* dstate_in) {
-  const int B = B_, T = T_, H = cfg_.hidden;
-  const Layout& state = state_;  // state_layout(B), built once in reserve()
-  for (int l = cfg_.layers - 1; l >= 0; --l) {
-    const Tensors<const S> w = tensors(params, layout, l);
-    const Tensors<S> d = tensors(grads, layout, l);  // d.W_hh is dW_hh, and so on
-    Cache& c = cache_[l];
-    CMat<S> dout = l == cfg_.layers - 1 ? dtop : CMat<S>(c.dout.data(), T * B, H);
-    Mat<S> dh_next(c.dh_next.data(), B, H);
-
-    fill(dh_next, S(0));  // nothing flows back from beyond the chunk (truncated BPTT)
-    c.W_hh_backward.pack_for_AB(w.W_hh);  // rearranged once for the T products below
-    for_row_blocks(B, kMinRowsPerThread, [&](int b0, int n) {  // streams split as in forward
-      for (int t = T - 1; t >= 0; --t)
-        step_backward(c.W_hh_backward, step(l, t).rows(b0, n), dout.rows_view(t * B + b0, n),
-                      dh_next.rows_view(b0, n));
-    });
-
-    // The parameter gradients sum over t; with da_t for every t in hand they are one product
-    // each, out of the time loop.
-    CMat<S> dA(c.da.data(), T * B, H);
-    CMat<S> H_prev(c.h.data(), T * B, H);  // rows t*B + b hold h_{t-1}
-    matmul_AtB<S>(dA, H_prev, 1, d.W_hh);  // (RB4) dW_hh += Σ_t da_t h_{t-1}ᵀ
-    // The sums over rows n = (t,b) of dA, split over the threads by columns (units): every
-    // thread adds whole columns, so no two threads write the same element.
-    Mat<S> dW_t(c.W_t.data(), cfg_.vocab, H);  // layer 0: dW_xhᵀ (V,H), see forward
-    if (l == 0) fill(dW_t, S(0));
-    for_row_blocks(H, 32, [&](int j0, int count) {
-      S* db = d.b_h.row(0);
-      for (int n = 0; n < T * B; ++n) {
-        const S* da = dA.row(n);
-        for (int j = j0; j < j0 + count; ++j)
-          db[j] += da[j];  // (RB6) db_h += Σ_t da_t
-        if (l == 0) {
-          S* dw = dW_t.row(ids_[n]);
-          for (int j = j0; j < j0 + count; ++j)
-            dw[j] += da[j];  // (RB5) one-hot: dW_xh gets da_t in column x_t (row x_t of dW_xhᵀ)
-        }
-      }
-    });
-    if (l == 0) {
-      add_transposed<S>(dW_t, d.W_xh);  // dW_xh += (dW_xhᵀ)ᵀ
-    } else {
-      CMat<S> X = input(l);
-      matmul_AtB<S>(dA, X, 1, d.W_xh);  // (RB5) dW_xh += Σ_t da_t x_tᵀ
-      Mat<S> dX(cache_[l - 1].dout.data(), T * B, H);
-      matmul_AB<S>(dA, w.W_xh, 0, dX);  // (RB7) dx_t = W_xhᵀ da_t: dout of the layer below
-      if (dropped_) dropout_backward<S>(CMat<S>(c.mask.data(), T * B, H), dX);
-    }
-    if (dstate_in) copy<S>(dh_next, state.view(dstate_in, l));  // ∂L/∂h0, by (RB3) at t = 0
-  }
+  return output_of(cfg_.layers - 1);
 }
 
 template class Rnn<float>;

@@ -29,19 +29,12 @@
 namespace charnn {
 
 std::int64_t rnn_parameter_count(int V, int hidden, int layers) {
-  const std::int64_t H = hidden;
-  std::int64_t n = static_cast<std::int64_t>(V) * (H + 1);  // head: W_hy (V,H), b_y (1,V)
-  for (int l = 0; l < layers; ++l)
-    n += H * ((l == 0 ? V : H) + H + 1);  // W_xh (H,in), W_hh (H,H), b_h (1,H)
-  return n;
+  return static_cast<std::int64_t>(LanguageModel<Rnn<float>>::parameter_count({V, hidden, layers}));
 }
 
 std::int64_t lstm_parameter_count(int V, int hidden, int layers) {
-  const std::int64_t H = hidden;
-  std::int64_t n = static_cast<std::int64_t>(V) * (H + 1);
-  for (int l = 0; l < layers; ++l)
-    n += 4 * H * ((l == 0 ? V : H) + H + 1);  // four gates, each W (H,in), U (H,H), b (1,H)
-  return n;
+  return static_cast<std::int64_t>(
+      LanguageModel<Lstm<float>>::parameter_count({V, hidden, layers}));
 }
 
 int rnn_hidden_matching_lstm(int V, int lstm_hidden, int layers) {
@@ -279,7 +272,6 @@ struct Contender {
         lr(s.lr) {
     Rng init(static_cast<std::uint64_t>(s.seed));
     model.init(init);
-    model.set_dropout(s.dropout, &rng);
     state.assign(model.state_layout(s.batch).size(), 0.0f);
   }
 
@@ -290,8 +282,9 @@ struct Contender {
     rule.clip = s.clip;
     rule.lr_decay = s.lr_decay;
     rule.lr_decay_every = s.lr_decay_every;
+    const Dropout dropout{s.dropout, &rng};
     const StepResult r =
-        charnn::train_step(model, opt, batch, state.data(), state.data(), lr, step, rule);
+        charnn::train_step(model, opt, batch, &dropout, state.data(), state.data(), lr, step, rule);
     if (!r.finite)
       throw std::runtime_error("the " + name + "'s loss became NaN or infinite at step " +
                                std::to_string(step + 1) + " (is --lr " + number(s.lr) +
@@ -531,8 +524,9 @@ void run_text(const CompareSettings& s, std::ostream& progress) {
   const int rnn_hidden =
       s.match_params ? rnn_hidden_matching_lstm(V, s.hidden, s.layers) : s.hidden;
   // Both models live at once.
-  check_memory_fits(training_memory_bytes(1, V, rnn_hidden, s.layers, s.batch, s.seq_len) +
-                    training_memory_bytes(4, V, s.hidden, s.layers, s.batch, s.seq_len));
+  check_memory_fits(
+      training_memory_bytes(Rnn<float>::kGates, V, rnn_hidden, s.layers, s.batch, s.seq_len) +
+      training_memory_bytes(Lstm<float>::kGates, V, s.hidden, s.layers, s.batch, s.seq_len));
   prepare_folder(s.out);
   set_thread_count(s.threads);
 

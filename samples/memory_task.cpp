@@ -102,7 +102,7 @@ MemoryResult train_memory(int gap, const MemorySettings& s) {
     const auto t0 = clock::now();
     MemoryTask::make_batch(gap, s.batch, data_rng, x, y, marker);
     const Batch batch{s.batch, gap + 1, x.data(), y.data()};
-    train_step(model, opt, batch, zero.data(), end.data(), s.lr, step - 1, rule);
+    train_step(model, opt, batch, nullptr, zero.data(), end.data(), s.lr, step - 1, rule);
     result.seconds += std::chrono::duration<double>(clock::now() - t0).count();
     if (step % s.eval_every == 0 || step == s.steps) {
       Rng curve_rng(static_cast<std::uint64_t>(s.seed) * 104729u + 1);

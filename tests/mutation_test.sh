@@ -15,8 +15,8 @@ rnn/rnn.cpp|(RB1)|s/dout_b\[j\] + dh_b\[j\]/dout_b[j]/|RB1 forgets the gradient 
 rnn/rnn.cpp|(RB2)|s/(S(1) - h\[j\] \* h\[j\])/(S(1) + h[j] * h[j])/|RB2 sign error in tanh derivative
 rnn/rnn.cpp|(RB3)|s/W_hh, 0, dh_next/W_hh, 1, dh_next/|RB3 accumulates dh_next instead of replacing it
 rnn/rnn.cpp|H_prev(c.h.data()|s/CMat<S> H_prev(c.h.data(),/CMat<S> H_prev(c.h.data() + B * H,/|RB4 uses h_t instead of h_{t-1}
-rnn/rnn.cpp|S* dw = dW_t.row(ids_[n])|s/dW_t.row(ids_\[n\])/dW_t.row(0)/|RB5 one-hot gradient into the wrong column
-rnn/rnn.cpp|(RB6)|s/db\[j\] += da\[j\]/db[j] -= da[j]/|RB6 sign error in db_h
+rnn/rnn.cpp|scatter_add_rows<S>(dA,|s/(dA, ids_/(dA.rows_view(B, (T - 1) * B), ids_/|RB5 one-hot gradient into the wrong column (da of step t+1)
+rnn/rnn.cpp|(RB6)|s/add_column_sums<S>(dA,/add_column_sums<S>(H_prev,/|RB6 sums h_{t-1} instead of da_t
 rnn/rnn.cpp|(RB7)|s/w.W_xh, 0, dX/w.W_hh, 0, dX/|RB7 wrong matrix for the layer below
 lstm/lstm.cpp|(LB1)|s/dout_b\[j\] + dh_b\[j\]/dout_b[j]/|LB1 forgets the gradient from step t+1
 lstm/lstm.cpp|(LB2)|s/dh \* tanh_c\[j\];/dh;/|LB2 drops tanh(c_t)
@@ -32,8 +32,8 @@ lstm/lstm.cpp|(LB10)|s/do_ \* o\[j\] \* (S(1) - o\[j\])/-do_ * o[j] * (S(1) - o[
 lstm/lstm.cpp|(LB11)|s/dc\[j\] \*= f\[j\];/dc[j] *= 1;/|LB11 cell gradient not gated by f
 lstm/lstm.cpp|matmul_AB<S>(s.dz, U|s/0, dh_next)/1, dh_next)/|LB12 accumulates dh_next instead of replacing it
 lstm/lstm.cpp|H_prev(k.h.data()|s/CMat<S> H_prev(k.h.data(),/CMat<S> H_prev(k.h.data() + B * H,/|LB13 uses h_t instead of h_{t-1}
-lstm/lstm.cpp|S* dw = dW_t.row(ids_[n])|s/dW_t.row(ids_\[n\])/dW_t.row(0)/|LB14 one-hot gradient into the wrong column
-lstm/lstm.cpp|(LB15)|s/db\[j\] += dz\[j\]/db[j] -= dz[j]/|LB15 sign error in db
+lstm/lstm.cpp|scatter_add_rows<S>(dZ,|s/(dZ, ids_/(dZ.rows_view(B, (T - 1) * B), ids_/|LB14 one-hot gradient into the wrong column (dz of step t+1)
+lstm/lstm.cpp|(LB15)|s/add_column_sums<S>(dZ,/add_column_sums<S>(CMat<S>(k.gates.data(), T * B, 4 * H),/|LB15 sums the gates instead of dz
 lstm/lstm.cpp|(LB16)|s/w.W, 0, dX/w.U, 0, dX/|LB16 wrong matrix for the layer below
 core/softmax_head.h|(SB1)|s/dy\[v\] \*= inv_n/dy[v] *= 2 * inv_n/|SB1 wrong scale
 core/softmax_head.h|(SB3)|s/db_y\[v\] += dy\[v\]/db_y[v] -= dy[v]/|SB3 sign error in db_y
@@ -42,7 +42,7 @@ core/softmax_head.h|(SB4)|s/matmul_AB<S>(dY, W_hy,/matmul_AB<S>(dY, CMat<S>(dW_h
 
 # One pristine build first; each mutation then recompiles only what the broken file touches.
 mkdir -p "$work/src"
-(cd "$here" && cp -r Makefile core rnn lstm gradient_check "$work/src/")
+(cd "$here" && cp -r Makefile core util rnn lstm gradient_check apps "$work/src/")
 if ! make -s -C "$work/src" gradcheck CXX="$CXX" CXXFLAGS="-O1" >"$work/build.log" 2>&1; then
   cat "$work/build.log"
   echo "mutation test: the unmutated sources do not build"

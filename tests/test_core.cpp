@@ -10,6 +10,7 @@
 #include "core/fast/parallel.h"
 #include "core/gemm.h"
 #include "core/rng.h"
+#include "core/rows.h"
 #include "tests/catch.hpp"
 #include "util/cli.h"
 
@@ -136,6 +137,41 @@ TEST_CASE("work started inside a parallel part runs on that part's thread", "[co
       rows[b] += 1;
   });
   CHECK(rows == std::vector<int>(10, 1));
+  set_thread_count(1);
+}
+
+TEST_CASE("the row operations equal their plain loops, bit for bit, on 1, 2 and 3 threads",
+          "[core]") {
+  Rng rng(21);
+  const int N = 203, C = 101, K = 13;  // enough rows and columns to be split, ragged blocks
+  Strided A(N, C, rng), table(K, C, rng), bias(1, C, rng);
+  std::vector<int> ids(N);
+  for (int& id : ids)
+    id = rng.below(K);  // rows of the table used many times, some perhaps never
+  // The plain loops, in the order the helpers promise.
+  Strided added = A, gathered(N, C, rng), scattered = table, summed = bias;
+  const Strided unwritten = gathered;
+  for (int n = 0; n < N; ++n)
+    for (int j = 0; j < C; ++j) {
+      added.m(n, j) += bias.m(0, j);
+      gathered.m(n, j) = table.m(ids[n], j) + bias.m(0, j);
+      scattered.m(ids[n], j) += A.m(n, j);
+      summed.m(0, j) += A.m(n, j);
+    }
+  for (int threads : {1, 2, 3}) {
+    INFO(threads << " threads");
+    set_thread_count(threads);
+    Strided a = A, g = unwritten, t = table, b = bias;
+    add_to_every_row<double>(bias.m, a.m);
+    gather_rows<double>(table.m, ids.data(), bias.m, g.m);
+    scatter_add_rows<double>(A.m, ids.data(), t.m);
+    add_column_sums<double>(A.m, b.m);
+    // Padding included: nothing outside the views is written.
+    CHECK(a.data == added.data);
+    CHECK(g.data == gathered.data);
+    CHECK(t.data == scattered.data);
+    CHECK(b.data == summed.data);
+  }
   set_thread_count(1);
 }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/batch.h"
+#include "core/dropout.h"
 #include "core/params.h"
 #include "core/rng.h"
 #include "train/optimizer.h"
@@ -46,18 +47,18 @@ inline double learning_rate_after(double lr, std::int64_t steps_done, const Step
   return lr;
 }
 
-// One optimizer step of `model` on `batch`. The streams start from `state_in` and their state
+// One optimizer step of `model` on `batch`, with `dropout` (nullptr: none). The streams start from `state_in` and their state
 // after the batch goes to `state_out` (the same buffer when the state is carried to the next
 // chunk). `lr` is the learning rate of the step before and `steps_done` the number of steps
 // taken before this one (both as in a TrainState). Overwrites model.grads.
 template <class Model>
-StepResult train_step(Model& model, Optimizer& opt, const Batch& batch,
+StepResult train_step(Model& model, Optimizer& opt, const Batch& batch, const Dropout* dropout,
                       const typename Model::S* state_in, typename Model::S* state_out, double lr,
                       std::int64_t steps_done, const StepRule& rule) {
   StepResult r;
   r.lr = lr;
   r.loss = rule.last_step_loss ? model.last_step_loss_and_grad(batch, state_in, state_out, nullptr)
-                               : model.loss_and_grad(batch, state_in, state_out, nullptr);
+                               : model.loss_and_grad(batch, state_in, state_out, nullptr, dropout);
   r.grad_norm = clip_global_norm(model.grads.data(), model.grads.size(), rule.clip);
   r.finite = std::isfinite(r.loss) && std::isfinite(r.grad_norm);
   if (!r.finite) return r;

@@ -79,8 +79,7 @@ class Trainer {
   // The whole program: returns the exit status (util/program.h).
   int main(int argc, const char* const* argv) {
     ArgParser flags(program_, "FILE [options]",
-                    std::string("Trains a character-level ") +
-                        (std::string(Net::kName) == "lstm" ? "LSTM" : "vanilla RNN") +
+                    std::string("Trains a character-level ") + Net::kDisplayName +
                         " language model on a UTF-8 text\n"
                         "file. The first (1 - val-frac) of the text trains, the rest validates.\n"
                         "Progress, samples and validation loss are printed as it learns; "
@@ -131,9 +130,8 @@ class Trainer {
                                       resuming ? Vocabulary(resumed_.vocabulary) : Vocabulary());
     const Batcher batcher(corpus.train, s.batch, s.seq_len);
     check_paths();
-    check_memory_fits(training_memory_bytes(std::string(Net::kName) == "lstm" ? 4 : 1,
-                                            corpus.vocab.size(), s.hidden, s.layers, s.batch,
-                                            s.seq_len));
+    check_memory_fits(training_memory_bytes(Net::kGates, corpus.vocab.size(), s.hidden, s.layers,
+                                            s.batch, s.seq_len));
     check_writable(s.checkpoint);
     if (window_count(corpus.val.size(), s.seq_len) < 1)
       throw TextError(s.file + ": the validation split has " + std::to_string(corpus.val.size()) +
@@ -149,7 +147,7 @@ class Trainer {
     ts.rng = Rng(static_cast<std::uint64_t>(s.seed));
     Rng& rng = ts.rng;  // the initial weights, then dropout masks and state resets
     Optimizer opt(s.optimizer, model.params.size());
-    model.set_dropout(s.dropout, &rng);
+    const Dropout dropout{s.dropout, &rng};
     ts.carried_state.assign(model.state_layout(s.batch).size(), 0.0f);
     ts.lr = s.lr;
     if (resuming) {
@@ -207,7 +205,7 @@ class Trainer {
                    streams_to_reset(ts.chunk, cpe, s.batch, s.reset, rng));
       const auto t0 = clock::now();
       const Batch batch = batcher.chunk(ts.chunk, x, y);
-      const StepResult r = train_step(model, opt, batch, ts.carried_state.data(),
+      const StepResult r = train_step(model, opt, batch, &dropout, ts.carried_state.data(),
                                       ts.carried_state.data(), ts.lr, ts.step, rule);
       if (!r.finite)
         return stop_broken(std::string("the loss became ") +
