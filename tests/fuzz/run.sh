@@ -66,6 +66,7 @@ stale() {
 lib=$out/libcharnn-fuzz.a
 objects=()
 relink=0
+shopt -s nullglob  # a folder without .cpp files (core/ has only headers) adds nothing
 for src in core/*.cpp core/fast/*.cpp util/*.cpp rnn/*.cpp lstm/*.cpp train/*.cpp; do
   [[ $src == *_main.cpp ]] && continue
   obj=$out/obj/${src//\//_}
@@ -77,6 +78,7 @@ for src in core/*.cpp core/fast/*.cpp util/*.cpp rnn/*.cpp lstm/*.cpp train/*.cp
     relink=1
   fi
 done
+shopt -u nullglob
 if [[ $relink == 1 || ! -f $lib ]]; then
   rm -f "$lib"
   ar rcs "$lib" "${objects[@]}"
