@@ -44,13 +44,13 @@ inline std::vector<int> default_prime(const Vocabulary& vocab) {
   return {vocab.contains(U'\n') ? vocab.id(U'\n') : 0};
 }
 
-// The sample the trainers print every --sample-every steps (train/trainer.h's SampleFn): 200
-// characters at temperature 0.8 after the default prime.
+// The sample the trainers print every --sample-every steps (train/trainer.h's SampleFn):
+// `length` (--sample-length) characters at temperature 0.8 after the default prime.
 template <class Model>
-std::string progress_sample(Model& model, const Vocabulary& vocab, Rng& rng) {
+std::string progress_sample(Model& model, const Vocabulary& vocab, int length, Rng& rng) {
   SamplerOptions opt;
   opt.temperature = 0.8;
-  return generate(model, vocab, default_prime(vocab), 200, opt, rng);
+  return generate(model, vocab, default_prime(vocab), length, opt, rng);
 }
 
 }  // namespace charnn

@@ -12,6 +12,7 @@
 #include "rnn/rnn.h"
 #include "tests/catch.hpp"
 #include "tests/helpers.h"
+#include "tests/programs.h"
 #include "train/checkpoint.h"
 #include "train/trainer.h"
 
@@ -203,4 +204,30 @@ TEST_CASE("a run whose loss turns NaN stops with a message and saves nothing", "
   CHECK(r.err.find("NaN or infinite at step 3") != std::string::npos);
   CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
   CHECK_FALSE(fs::exists(dir.file("out.ckpt")));
+}
+
+TEST_CASE("the trainers' progress samples are --sample-length characters long", "[training]") {
+  TempDir dir;
+  std::string text;
+  for (int n = 0; text.size() < 4000; ++n)
+    text += n % 7 == 0 ? "\n" : n % 3 == 0 ? "ab " : "cab";
+  const std::string file = dir.file("t.txt");
+  std::ofstream(file, std::ios::binary) << text;
+  for (const std::string program : {"train_rnn", "train_lstm"}) {
+    for (const int length : {1, 17, 250}) {
+      const charnn::testing::RunResult r = charnn::testing::run_program(
+          dir.path.string(), program,
+          {file, "--steps", "1", "--sample-every", "1", "--sample-length", std::to_string(length),
+           "--hidden", "8", "--layers", "1", "--batch", "2", "--seq-len", "8", "--checkpoint",
+           dir.file("m.ckpt")});
+      INFO(program << " --sample-length " << length << "\n" << r.out << r.err);
+      REQUIRE(r.status == 0);
+      const std::string header = "--- sample at step 1 ---\n";
+      const std::size_t begin = r.out.find(header);
+      REQUIRE(begin != std::string::npos);
+      const std::size_t from = begin + header.size(), end = r.out.find("\n---", from);
+      REQUIRE(end != std::string::npos);
+      CHECK(end - from == static_cast<std::size_t>(length));  // one byte per character here
+    }
+  }
 }

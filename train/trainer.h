@@ -72,7 +72,7 @@ template <class Net>
 class Trainer {
  public:
   using Model = LanguageModel<Net>;
-  using SampleFn = std::function<std::string(Model&, const Vocabulary&, Rng&)>;
+  using SampleFn = std::function<std::string(Model&, const Vocabulary&, int length, Rng&)>;
 
   Trainer(std::string program, SampleFn sample) : program_(std::move(program)), sample_(sample) {}
 
@@ -375,7 +375,7 @@ class Trainer {
     if (!sample_) return;
     Rng rng(static_cast<std::uint64_t>(s_.seed) * 1000003u + static_cast<std::uint64_t>(step));
     status_.print("--- sample at step " + std::to_string(step) + " ---\n" +
-                  sample_(model, corpus.vocab, rng) + "\n---");
+                  sample_(model, corpus.vocab, s_.sample_length, rng) + "\n---");
   }
 
   std::ofstream open_log(bool resuming) const {
