@@ -589,6 +589,7 @@ void run_text(const CompareSettings& s, std::ostream& progress) {
   const Layout rl = rnn.model.state_layout(s.batch), ll = lstm.model.state_layout(s.batch);
   Rng data_rng(static_cast<std::uint64_t>(s.seed) * 2654435761u + 7);
   std::vector<int> x, y;
+  std::vector<char> reset;  // which streams start the chunk from a zero state
   std::string why;
   for (;;) {
     if (s.steps > 0 && step >= s.steps) {
@@ -600,7 +601,7 @@ void run_text(const CompareSettings& s, std::ostream& progress) {
       break;
     }
     // One draw per stream, applied to both models: they restart the same streams.
-    const std::vector<char> reset = streams_to_reset(chunk, cpe, s.batch, s.reset, data_rng);
+    streams_to_reset(chunk, cpe, s.batch, s.reset, data_rng, reset);
     zero_streams(rl, rnn.state.data(), reset);
     zero_streams(ll, lstm.state.data(), reset);
     const Batch batch = batcher.chunk(chunk, x, y);

@@ -4,16 +4,15 @@
 
 namespace charnn {
 
-std::vector<char> streams_to_reset(std::int64_t chunk, std::int64_t chunks_per_epoch, int B,
-                                   double p, Rng& rng) {
-  std::vector<char> reset(static_cast<std::size_t>(B), 0);
+void streams_to_reset(std::int64_t chunk, std::int64_t chunks_per_epoch, int B, double p, Rng& rng,
+                      std::vector<char>& reset) {
+  reset.assign(static_cast<std::size_t>(B), 0);
   if (chunk % chunks_per_epoch == 0) {
     reset.assign(reset.size(), 1);  // a new epoch
   } else if (p > 0) {
     for (int b = 0; b < B; ++b)
       reset[static_cast<std::size_t>(b)] = rng.uniform() < p;
   }
-  return reset;
 }
 
 void zero_streams(const Layout& layout, float* state, const std::vector<char>& reset) {

@@ -71,9 +71,10 @@ StepResult train_step(Model& model, Optimizer& opt, const Batch& batch, const Dr
 // from a zero state instead of the state carried from the chunk before. Every stream when the
 // chunk begins an epoch (chunk % chunks_per_epoch == 0); otherwise each stream with
 // probability `p` (--state-reset), one draw of `rng` per stream in stream order, and no draw
-// at all when p is 0. One flag per stream.
-std::vector<char> streams_to_reset(std::int64_t chunk, std::int64_t chunks_per_epoch, int B,
-                                   double p, Rng& rng);
+// at all when p is 0. One flag per stream, written into `reset` (resized to B: after the
+// first step this allocates nothing).
+void streams_to_reset(std::int64_t chunk, std::int64_t chunks_per_epoch, int B, double p, Rng& rng,
+                      std::vector<char>& reset);
 
 // Zeroes the carried state of every stream flagged in `reset`: row b of every state tensor
 // (h0, and c0 for the LSTM, of every layer) belongs to stream b.

@@ -200,9 +200,10 @@ class Trainer {
     rule.lr_decay = s.lr_decay;
     rule.lr_decay_every = s.lr_decay_every;
     std::string why;
+    std::vector<char> reset;  // which streams start the chunk from a zero state
     while ((why = stop_reason()).empty()) {
-      zero_streams(state_layout, ts.carried_state.data(),
-                   streams_to_reset(ts.chunk, cpe, s.batch, s.reset, rng));
+      streams_to_reset(ts.chunk, cpe, s.batch, s.reset, rng, reset);
+      zero_streams(state_layout, ts.carried_state.data(), reset);
       const auto t0 = clock::now();
       const Batch batch = batcher.chunk(ts.chunk, x, y);
       const StepResult r = train_step(model, opt, batch, &dropout, ts.carried_state.data(),
