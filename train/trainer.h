@@ -21,6 +21,7 @@
 #include <functional>
 #include <iostream>
 #include <new>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -199,6 +200,21 @@ class Trainer {
     rule.clip = s.clip;
     rule.lr_decay = s.lr_decay;
     rule.lr_decay_every = s.lr_decay_every;
+    // The validation loss, then a checkpoint: whether it is the best so far, or nothing when
+    // the model or the loss is no longer finite (then nothing is saved).
+    auto evaluate_and_save = [&]() -> std::optional<bool> {
+      ts.last_val_loss = evaluate(model, corpus);
+      if (!finite_model(model, ts.last_val_loss)) return std::nullopt;
+      const bool best = ts.last_val_loss < ts.best_val_loss;
+      if (best) ts.best_val_loss = ts.last_val_loss;
+      ts.elapsed_seconds = elapsed_before + seconds();
+      save(model, opt, ts, corpus.vocab, best);
+      return best;
+    };
+    auto not_finite = [&] {
+      return "the model's weights or validation loss became NaN or infinite at step " +
+             std::to_string(ts.step);
+    };
     std::string why;
     std::vector<char> reset;  // which streams start the chunk from a zero state
     while ((why = stop_reason()).empty()) {
@@ -236,23 +252,14 @@ class Trainer {
       if (!s.quiet && s.sample_every > 0 && ts.step % s.sample_every == 0)
         print_sample(model, corpus, ts.step);
       if (ts.step % s.eval_every == 0) {
-        ts.last_val_loss = evaluate(model, corpus);
-        if (!finite_model(model, ts.last_val_loss))
-          return stop_broken(
-              "the model's weights or validation loss became NaN or infinite at "
-              "step " +
-                  std::to_string(ts.step),
-              saved_path, saved_step);
-        const bool best = ts.last_val_loss < ts.best_val_loss;
-        if (best) ts.best_val_loss = ts.last_val_loss;
-        ts.elapsed_seconds = elapsed_before + seconds();
-        save(model, opt, ts, corpus.vocab, best);
+        const std::optional<bool> best = evaluate_and_save();
+        if (!best) return stop_broken(not_finite(), saved_path, saved_step);
         saved_path = s.checkpoint;
         saved_step = ts.step;
         say("step " + std::to_string(ts.step) + ": validation loss " +
             format_fixed(ts.last_val_loss, 4) + " nats/char (" +
             format_fixed(ts.last_val_loss / std::log(2.0), 3) + " bits/char)" +
-            (best ? ", the best so far: saved" : ", saved") + " " + s_.checkpoint);
+            (*best ? ", the best so far: saved" : ", saved") + " " + s_.checkpoint);
         log_line(log, ts.step, elapsed_before + seconds(), smooth, ts.last_val_loss, ts.lr,
                  chars_per_s);
       }
@@ -261,16 +268,7 @@ class Trainer {
     status_.finish();
     if (why == "interrupted") say("interrupted: saving a checkpoint ...");
     if (ts.step % s.eval_every != 0 || steps_this_run == 0) {
-      ts.last_val_loss = evaluate(model, corpus);
-      if (!finite_model(model, ts.last_val_loss))
-        return stop_broken(
-            "the model's weights or validation loss became NaN or infinite at step " +
-                std::to_string(ts.step),
-            saved_path, saved_step);
-      const bool best = ts.last_val_loss < ts.best_val_loss;
-      if (best) ts.best_val_loss = ts.last_val_loss;
-      ts.elapsed_seconds = elapsed_before + seconds();
-      save(model, opt, ts, corpus.vocab, best);
+      if (!evaluate_and_save()) return stop_broken(not_finite(), saved_path, saved_step);
       log_line(log, ts.step, elapsed_before + seconds(), smooth, ts.last_val_loss, ts.lr,
                steps_this_run ? steps_this_run * chars_per_step / train_seconds : 0);
     }
