@@ -5,6 +5,7 @@
 
 #include "core/language_model.h"
 #include "gradient_check/gradcheck.h"
+#include "gradient_check/textbook_check.h"
 #include "lstm/lstm.h"
 #include "rnn/rnn.h"
 
@@ -107,12 +108,17 @@ ArgParser gradcheck_flags(GradcheckSettings& st) {
   args.add_int("seed", &st.seed, "seed of the random weights, states and inputs", 0, 2147483647);
   args.add_flag("float", &st.use_float,
                 "check in float (training precision) instead, to see why double is used");
+  args.add_flag("textbook", &st.textbook,
+                "instead, compare the fast models with their one-screen textbook twins\n"
+                "(rnn/rnn_textbook.h, lstm/lstm_textbook.h): loss, states and every gradient,\n"
+                "at L = 1..3, B = 1 and 3, T = 1 and 7, zero and carried initial state");
   return args;
 }
 
 int gradcheck_program(const GradcheckSettings& st) {
   if (st.order != 2 && st.order != 4)
     throw UsageError("--order: expected 2 or 4, got " + std::to_string(st.order));
+  if (st.textbook) return textbook_program(st.model, kTextbookTolerance);
   return st.use_float ? run<float>(st) : run<double>(st);
 }
 

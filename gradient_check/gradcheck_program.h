@@ -18,7 +18,12 @@ struct GradcheckSettings {
   int entries = 0;
   int seed = 1;
   bool use_float = false;
+  bool textbook = false;  // compare with the textbook twins instead (textbook_check.h)
 };
+
+// How far the fast models may sit from their textbook twins, relative, in double precision:
+// the two sum in different orders, so they agree to rounding, far below this.
+constexpr double kTextbookTolerance = 1e-12;
 
 // ./gradcheck's flags, writing into `settings`.
 ArgParser gradcheck_flags(GradcheckSettings& settings);

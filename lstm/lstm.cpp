@@ -319,6 +319,12 @@ CMat<S> Lstm<S>::output_of(int l) const {
 }
 
 template <class S>
+CMat<S> Lstm<S>::cells(int l) const {
+  const std::size_t BH = static_cast<std::size_t>(B_) * cfg_.hidden;
+  return CMat<S>(cache_[l].c.data() + BH, T_ * B_, cfg_.hidden);
+}
+
+template <class S>
 CMat<S> Lstm<S>::output() const {
   return output_of(cfg_.layers - 1);
 }

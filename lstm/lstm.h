@@ -52,6 +52,12 @@ class Lstm {
   // h_t of the top layer for every step: (N,H), row t*B + b.
   CMat<S> output() const;
 
+  // h_t of layer l for every step, (N,H), row t*B + b.
+  CMat<S> output_of(int l) const;
+
+  // c_t of layer l for every step, (N,H), row t*B + b.
+  CMat<S> cells(int l) const;
+
   // The gates of layer l after the last forward, (N,4H): f_t | i_t | g_t | o_t. For tests and
   // for anyone who wants to look inside the cell.
   CMat<S> gates(int l) const;
@@ -126,8 +132,6 @@ class Lstm {
   };
 
   Step step(int l, int t, int b0, int n);
-  // h_t of layer l for every step, (N,H).
-  CMat<S> output_of(int l) const;
   // The input x_t of layer l > 0 for every step, (N,H): layer l-1's h_t, or after dropout.
   CMat<S> input(int l) const;
 

@@ -44,6 +44,9 @@ class Rnn {
   // h_t of the top layer for every step: (N,H), row t*B + b.
   CMat<S> output() const;
 
+  // h_t of layer l for every step, (N,H), row t*B + b.
+  CMat<S> output_of(int l) const;
+
   // dtop: (N,H) ∂L/∂h_t of the top layer, from the head. Adds ∂L/∂params into grads and, when
   // dstate_in is not null, writes ∂L/∂state_in there. Layers top-down, t = T-1..0.
   void backward(const S* params, const Layout& layout, CMat<S> dtop, S* grads, S* dstate_in);
@@ -107,8 +110,6 @@ class Rnn {
   };
 
   Step step(int l, int t, int b0, int n);
-  // h_t of layer l for every step, (N,H).
-  CMat<S> output_of(int l) const;
   // The input x_t of layer l > 0 for every step, (N,H): layer l-1's h_t, or after dropout.
   CMat<S> input(int l) const;
 

@@ -1,8 +1,12 @@
 #!/bin/sh
-# Mutation test of the gradient checker: breaks one backward line at a time (a flipped sign, a
-# missing term, a wrong operand), rebuilds ./gradcheck from the broken copy, and requires it to
-# fail. A mutation that no longer applies (the line changed) is an error too, so this test
-# cannot pass by matching nothing. Run with `make mutation-test`; it takes a few minutes.
+# Mutation test of the checks: breaks one line at a time, rebuilds ./gradcheck from the broken
+# copy, and requires it to fail. A broken backward line (a flipped sign, a missing term, a wrong
+# operand) must make `./gradcheck` fail: backward no longer agrees with forward. A broken forward
+# line (a wrong activation, a missing bias, the wrong layer's input, a swapped gate slice, a step
+# off by one, a wrong lookup column) may leave the two consistent, so it must make
+# `./gradcheck --textbook` fail: the fast model no longer equals its textbook twin. A mutation
+# that no longer applies (the line changed) is an error too, so this test cannot pass by
+# matching nothing. Run with `make mutation-test`; it takes a few minutes.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
@@ -11,6 +15,24 @@ CXX=${CXX:-g++}
 
 # file | address (text on the line to break) | sed substitution | what the mistake is
 mutations='
+rnn/rnn.cpp|(R2) h_t = tanh|s/tanh_each(s.h.row(b)/sigmoid_each(s.h.row(b)/|forward R2 sigmoid instead of tanh
+rnn/rnn.cpp|add_to_every_row<S>(w.b_h, A)|s/add_to_every_row<S>(w.b_h, A);/(void)0;/|forward R1 the bias missing above the first layer
+rnn/rnn.cpp|std::copy(ids, ids|s/std::copy(ids, ids + static_cast<std::size_t>(T) \* B, ids_.begin());/std::transform(ids, ids + static_cast<std::size_t>(T) * B, ids_.begin(), [this](int x) { return (x + 1) % cfg_.vocab; });/|forward R3 the lookup reads the wrong column of W_xh
+rnn/rnn.cpp|matmul_ABt<S>(X, w.W_xh, 0, A)|s/matmul_ABt<S>(X,/matmul_ABt<S>(CMat<S>(cache_[l - 1].h.data(), T * B, H),/|forward R1 the hoisted input product one step late (h_{t-1} of the layer below)
+rnn/rnn.cpp|return output_of(l - 1);|s/output_of(l - 1)/output_of(0)/|forward R1 a layer above the second reads the first layer instead of the one below
+rnn/rnn.cpp|carried to the next chunk|s/hs.rows_view(T \* B, B)/hs.rows_view((T - 1) * B, B)/|forward R2 h_{T-2} carried to the next chunk instead of h_{T-1}
+lstm/lstm.cpp|(L1) f_t|s/sigmoid_each(f, f, H)/tanh_each(f, f, H)/|forward L1 forget gate through tanh instead of sigmoid
+lstm/lstm.cpp|(L3) g_t|s/tanh_each(g, g, H)/sigmoid_each(g, g, H)/|forward L3 candidate through sigmoid instead of tanh
+lstm/lstm.cpp|(L5) c_t|s/+ i\[j\] \* g\[j\]/+ i[j] * o[j]/|forward L5 the input gate scales o_t instead of g_t
+lstm/lstm.cpp|(L6) h_t = o_t|s/o\[j\] \* tanh_c\[j\]/o[j] * c[j]/|forward L6 h_t from c_t without its tanh
+lstm/lstm.h|enum Gate|s/F = 0, I = 1/F = 1, I = 0/|forward L1 L2 the forget and input gate slices swapped
+lstm/lstm.cpp|add_to_every_row<S>(w.b, Z)|s/add_to_every_row<S>(w.b, Z);/(void)0;/|forward L1-L4 the biases missing above the first layer
+lstm/lstm.cpp|std::copy(ids, ids|s/std::copy(ids, ids + static_cast<std::size_t>(T) \* B, ids_.begin());/std::transform(ids, ids + static_cast<std::size_t>(T) * B, ids_.begin(), [this](int x) { return (x + 1) % cfg_.vocab; });/|forward L7 the lookup reads the wrong column of W
+lstm/lstm.cpp|matmul_ABt<S>(X, w.W, 0, Z)|s/matmul_ABt<S>(X,/matmul_ABt<S>(CMat<S>(cache_[l - 1].h.data(), T * B, H),/|forward L1-L4 the hoisted input product one step late (h_{t-1} of the layer below)
+lstm/lstm.cpp|return output_of(l - 1);|s/output_of(l - 1)/output_of(0)/|forward L1-L4 a layer above the second reads the first layer instead of the one below
+lstm/lstm.cpp|CMat<S>(cache_[l].h.data() + BH|s/cache_\[l\].h.data() + BH/cache_[l].h.data()/|forward L6 every reader of h_t gets h_{t-1}
+lstm/lstm.cpp|carried to the next chunk|s/cs.rows_view(T \* B, B)/cs.rows_view((T - 1) * B, B)/|forward L5 c_{T-2} carried to the next chunk instead of c_{T-1}
+core/softmax_head.h|(S1) ... + b_y|s/row\[v\] += b_y\[v\]/row[v] += b_y[(v + 1) % V_]/|forward S1 the bias of the wrong character
 rnn/rnn.cpp|(RB1)|s/dout_b\[j\] + dh_b\[j\]/dout_b[j]/|RB1 forgets the gradient from step t+1
 rnn/rnn.cpp|(RB2)|s/(S(1) - h\[j\] \* h\[j\])/(S(1) + h[j] * h[j])/|RB2 sign error in tanh derivative
 rnn/rnn.cpp|(RB3)|s/W_hh, 0, dh_next/W_hh, 1, dh_next/|RB3 accumulates dh_next instead of replacing it
@@ -48,8 +70,8 @@ if ! make -s -C "$work/src" gradcheck CXX="$CXX" CXXFLAGS="-O1" >"$work/build.lo
   echo "mutation test: the unmutated sources do not build"
   exit 1
 fi
-if ! "$work/src/gradcheck" >/dev/null 2>&1; then
-  echo "mutation test: ./gradcheck fails before any mutation"
+if ! "$work/src/gradcheck" >/dev/null 2>&1 || ! "$work/src/gradcheck" --textbook >/dev/null 2>&1; then
+  echo "mutation test: ./gradcheck or ./gradcheck --textbook fails before any mutation"
   exit 1
 fi
 
@@ -61,7 +83,7 @@ while IFS='|' read -r file address subst what; do
   [ -n "$file" ] || continue
   total=$((total + 1))
   # Undo the previous mutation (copying only what differs, so make rebuilds only that).
-  for f in rnn/rnn.cpp lstm/lstm.cpp core/softmax_head.h; do
+  for f in rnn/rnn.cpp lstm/lstm.cpp lstm/lstm.h core/softmax_head.h; do
     cmp -s "$here/$f" "$work/src/$f" || cp "$here/$f" "$work/src/$f"
   done
   target="$work/src/$file"
@@ -78,16 +100,20 @@ while IFS='|' read -r file address subst what; do
     failed="$failed\n  build: $what"
     continue
   fi
-  if "$work/src/gradcheck" >"$work/out.txt" 2>&1; then
-    echo "MISSED  $what: ./gradcheck still passes"
-    failed="$failed\n  missed: $what"
-  else
+  if ! "$work/src/gradcheck" >"$work/out.txt" 2>&1; then
     caught=$((caught + 1))
-    echo "caught  $what ($(grep -c ' FAIL$' "$work/out.txt") tensors fail)"
+    echo "caught  $what (./gradcheck: $(grep -c ' FAIL$' "$work/out.txt") tensors fail)"
+  elif ! "$work/src/gradcheck" --textbook >"$work/out.txt" 2>&1; then
+    caught=$((caught + 1))
+    echo "caught  $what (./gradcheck --textbook: $(grep -c ' FAIL$' "$work/out.txt") cases fail)"
+  else
+    echo "MISSED  $what: ./gradcheck and ./gradcheck --textbook still pass"
+    failed="$failed\n  missed: $what"
   fi
 done <"$work/list"
 
-echo "mutation test: $caught of $total broken backward lines caught by ./gradcheck"
+forward=$(grep -c '|forward ' "$work/list")
+echo "mutation test: $caught of $total broken lines caught ($forward forward, $((total - forward)) backward)"
 if [ "$caught" -ne "$total" ]; then
   printf "not caught:$failed\n"
   exit 1

@@ -100,6 +100,46 @@ TEST_CASE("every equation label in docs/ has its line in code, and the reverse",
   CHECK(defined_twice.empty());
 }
 
+// A model's equation has two sites in code: the fast file, and the textbook twin a reader meets
+// first. Each of the two must carry every label its page tags, and the RNN's files no label of
+// the LSTM's page or the reverse (both may name the head's); the test above only asks that each
+// label appear somewhere in code.
+TEST_CASE("every equation of a model's page is labelled in the fast code and in its textbook twin",
+          "[docs]") {
+  struct Sites {
+    const char* page;
+    const char* fast;
+    const char* textbook;
+  };
+  const Sites sites[] = {{"docs/rnn.md", "rnn/rnn.cpp", "rnn/rnn_textbook.h"},
+                         {"docs/lstm.md", "lstm/lstm.cpp", "lstm/lstm_textbook.h"},
+                         {"docs/softmax.md", "core/softmax_head.h", "core/textbook.h"}};
+  std::map<std::string, std::string> page_of;  // label -> the page that tags it
+  for (const Sites& s : sites)
+    for (const std::string& l : matches(read_file(repo_path(s.page)), kTag))
+      page_of[l] = s.page;
+  for (const Sites& s : sites) {
+    std::set<std::string> tagged;
+    for (const std::string& l : matches(read_file(repo_path(s.page)), kTag))
+      tagged.insert(l);
+    REQUIRE(tagged.size() >= 7);
+    for (const char* file : {s.fast, s.textbook}) {
+      std::set<std::string> in_file, missing, foreign;
+      for (const std::string& l : matches(read_file(repo_path(file)), kRef))
+        in_file.insert(l);
+      for (const std::string& l : tagged)
+        if (!in_file.count(l)) missing.insert(l);
+      for (const std::string& l : in_file)
+        if (page_of.count(l) && page_of[l] != s.page && page_of[l] != "docs/softmax.md")
+          foreign.insert(l);  // an RNN file with an LSTM label, or the reverse
+      INFO(file << " lacks labels of " << s.page << ": " << join(missing));
+      INFO(file << " carries labels of another model's page: " << join(foreign));
+      CHECK(missing.empty());
+      CHECK(foreign.empty());
+    }
+  }
+}
+
 namespace {
 
 // The "```text worked-example" block of docs/lstm.md as name -> numbers (matrices row by row).
