@@ -853,7 +853,7 @@ ArgParser compare_flags(CompareFlags& f) {
   a.add_string("prime", &s.prime, "text every sample starts from (default: a newline)");
   a.add_int("max-lag", &s.max_lag, "gradient flow: largest k measured", 1, 10000);
   a.add_string("gaps", &f.gaps, "memory task: the gaps k, separated by commas");
-  add_setting_flag(a, "lowercase", &s.lowercase);
+  add_setting_flag(a, "lowercase", &s.lowercase, "fold A-Z to a-z in the text and in --prime");
   return a;
 }
 

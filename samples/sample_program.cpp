@@ -41,9 +41,15 @@ int run(const SampleSettings& st, const Checkpoint& ck) {
 ArgParser sample_flags(SampleSettings& st) {
   ArgParser args("sample", "CHECKPOINT [options]",
                  "Generates text with a model saved by ./train_lstm or ./train_rnn, streaming it\n"
-                 "to standard output as UTF-8. The same seed gives the same text.");
+                 "to standard output as UTF-8. The model first reads the --prime text, which is\n"
+                 "printed as given. A model trained with --lowercase reads it with A-Z folded to\n"
+                 "a-z; a character that is then not in the model's vocabulary is an error.\n"
+                 "Without --prime the model reads one newline (or, when its vocabulary has none,\n"
+                 "its first character), which is not printed. Then it draws --length characters,\n"
+                 "each fed back in as the next input, and the output ends with a newline. The\n"
+                 "same seed gives the same text.");
   args.add_positional("CHECKPOINT", &st.checkpoint, "a checkpoint file", true);
-  args.add_int("length", &st.length, "characters to generate", 1, 100000000);
+  args.add_int("length", &st.length, "characters to generate after the prime", 1, 100000000);
   args.add_double("temperature", &st.temperature,
                   "below 1 is more conservative, above 1 more adventurous; 0 always picks the "
                   "most likely character",
@@ -51,7 +57,8 @@ ArgParser sample_flags(SampleSettings& st) {
   args.add_int("top-k", &st.top_k, "draw only from the k most likely characters (0: all)", 0,
                1000000);
   args.add_string("prime", &st.prime,
-                  "text that warms up the model's state first and starts the output");
+                  "text the model reads first, printed before what it generates (default: an "
+                  "unprinted newline)");
   args.add_int("seed", &st.seed, "seed of the random draws", 0, 2147483647);
   return args;
 }

@@ -45,6 +45,7 @@ measure "./train_rnn (load, split, 20 steps, validation, save)" \
   --val-frac 0.0001 --minutes 0 --quiet --checkpoint "$dir/m.ckpt"
 grep -q '^done (reached --steps): 20 steps' "$dir/out"
 measure "./evaluate (every character)" "$bin/evaluate" "$dir/m.ckpt" "$dir/big.txt"
-grep -q "over $(printf "%'d" $((chars - 20))) predictions" "$dir/out" ||
-  grep -q " predictions (windows of 100" "$dir/out"
+# Windows of 101 characters overlapping by one: (chars - 1) / 100 of them, 100 predictions each.
+grep -q "over $(printf "%'d" $(( (chars - 1) / 100 * 100 ))) predictions" "$dir/out" ||
+  grep -q " windows of 101 characters, each from a zero state)" "$dir/out"
 cat "$dir/out"

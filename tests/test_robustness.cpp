@@ -238,8 +238,8 @@ TEST_CASE("robustness: characters outside a checkpoint's vocabulary (prime, eval
   r = run_program(d, "evaluate", {ck, other});
   INFO(r.out << r.err);
   CHECK(r.status == 0);
-  CHECK(contains(r.out, other + ": skipped 2 characters outside the model's vocabulary ('z' "
-                                "(U+007A), 'b' (U+0062))"));
+  CHECK(contains(r.out, other + ": skipped 2 occurrences of 2 characters not in the model's "
+                                "vocabulary: 'z' (U+007A) once, 'b' (U+0062) once\n"));
   r = run_program(d, "evaluate", {ck, other, "--strict"});
   CHECK(r.status == 1);
   CHECK(r.err == "evaluate: " + other +
@@ -253,6 +253,136 @@ TEST_CASE("robustness: characters outside a checkpoint's vocabulary (prime, eval
   CHECK(r.err == "train_rnn: " + resume_text + ": character 'z' (U+007A) at position " +
                      std::to_string(corpus_text(4000).size()) + " is not in the vocabulary\n");
   CHECK(read_file(ck) == before);
+}
+
+namespace {
+
+// The loss ./evaluate printed for `file` ("FILE: 1.2345 nats/char, ..."), or NaN.
+double printed_loss(const RunResult& r, const std::string& file) {
+  const std::size_t at = r.out.rfind(file + ": ");
+  if (r.status != 0 || at == std::string::npos) return NAN;
+  return std::stod(r.out.substr(at + file.size() + 2));
+}
+
+}  // namespace
+
+TEST_CASE("evaluate: windows of --seq-len + 1 characters that share their end characters",
+          "[robustness]") {
+  TempDir dir;
+  const std::string d = dir.path.string();
+  const std::string ck = trained_checkpoint(dir);  // --seq-len 8; the text has no 'z', no 'b'
+  auto evaluate = [&](const std::string& name, const std::string& text,
+                      std::vector<std::string> flags = {}) {
+    const std::string path = dir.write(name, text);
+    flags.insert(flags.begin(), {ck, path});
+    return run_program(d, "evaluate", flags);
+  };
+
+  // 10 characters, --seq-len 4: windows 0..4 and 4..8, 4 predictions each; character 9 is
+  // never predicted. The mean over the 8 predictions is the mean of the two windows' losses,
+  // each scored alone from a zero state.
+  RunResult r = evaluate("ten.txt", "the cat sa", {"--seq-len", "4"});
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find('\n') == r.out.size() - 1);  // one line: nothing was skipped
+  CHECK(contains(r.out,
+                 " over 8 predictions (2 windows of 5 characters, each from a zero "
+                 "state)\n"));
+  const double whole = printed_loss(r, dir.file("ten.txt"));
+  const double first =
+      printed_loss(evaluate("w0.txt", "the c", {"--seq-len", "4"}), dir.file("w0.txt"));
+  const double second =
+      printed_loss(evaluate("w1.txt", "cat s", {"--seq-len", "4"}), dir.file("w1.txt"));
+  CHECK(std::abs(whole - (first + second) / 2) <= 1.5e-4);  // each printed to 4 decimals
+  CHECK(printed_loss(evaluate("nine.txt", "the cat s", {"--seq-len", "4"}), dir.file("nine.txt")) ==
+        whole);
+
+  // Fewer than --seq-len + 1 (here the checkpoint's 8, so 9) characters: one window of all.
+  r = evaluate("seven.txt", "the cat");
+  CHECK(r.status == 0);
+  CHECK(contains(r.out, " over 6 predictions (1 window of 7 characters, from a zero state)\n"));
+  r = evaluate("one.txt", "t");
+  CHECK(r.status == 1);
+  CHECK(r.err == "evaluate: " + dir.file("one.txt") +
+                     ": has only 1 character; evaluating needs at least 2 (one to read, one "
+                     "to predict)\n");
+
+  // Unknown characters: every occurrence counted, the first 5 to appear listed with their
+  // counts, and the rest scored as if they were not there.
+  r = evaluate("odd.txt", "the zebra: a buzz bizz quiz!\nthe cat.\n");
+  INFO(r.out << r.err);
+  CHECK(r.status == 0);
+  CHECK(contains(r.out, dir.file("odd.txt") +
+                            ": skipped 16 occurrences of 7 characters not in the model's "
+                            "vocabulary; the first 5 in the text: 'z' (U+007A) 6 times, 'b' "
+                            "(U+0062) 3 times, ':' (U+003A) once, 'u' (U+0075) twice, 'i' "
+                            "(U+0069) twice\n"));
+  CHECK(printed_loss(r, dir.file("odd.txt")) ==
+        printed_loss(evaluate("even.txt", "the era a   \nthe cat.\n"), dir.file("even.txt")));
+  r = evaluate("none.txt", "zzz");
+  CHECK(r.status == 1);
+  CHECK(r.out == dir.file("none.txt") +
+                     ": skipped 3 occurrences of 1 character not in the model's vocabulary: "
+                     "'z' (U+007A) 3 times\n");
+  CHECK(r.err == "evaluate: " + dir.file("none.txt") +
+                     ": has no character in the model's vocabulary; evaluating needs at least 2 "
+                     "(one to read, one to predict)\n");
+}
+
+TEST_CASE("sample and evaluate: --lowercase folds the prime and the text; no prime is a newline",
+          "[robustness]") {
+  TempDir dir;
+  const std::string d = dir.path.string();
+  const std::string text = dir.write("train.txt", corpus_text(4000));
+  const std::string low = dir.file("low.ckpt");
+  RunResult r = run_program(
+      d, "train_lstm", with({text, "--steps", "2", "--lowercase", "--checkpoint", low}, kTiny));
+  REQUIRE(r.status == 0);
+  const std::string plain = trained_checkpoint(dir);  // without --lowercase
+
+  // The prime is printed as given and read folded: the same text follows as after "the cat".
+  const std::vector<std::string> greedy = {"--length", "40", "--temperature", "0"};
+  r = run_program(d, "sample", with({low, "--prime", "THE CAT"}, greedy));
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  const RunResult folded = run_program(d, "sample", with({low, "--prime", "the cat"}, greedy));
+  REQUIRE(folded.status == 0);
+  CHECK(r.out.substr(0, 7) == "THE CAT");
+  CHECK(r.out.substr(7) == folded.out.substr(7));
+  r = run_program(d, "sample", with({low, "--prime", "THE \xc3\x89"}, greedy));  // É is not A-Z
+  CHECK(r.status == 1);
+  CHECK(r.err ==
+        "sample: --prime: character '\xc3\x89' (U+00C9) at position 4 is not in the "
+        "vocabulary\n");
+  r = run_program(d, "sample", with({plain, "--prime", "THE CAT"}, greedy));
+  CHECK(r.status == 1);
+  CHECK(r.err ==
+        "sample: --prime: character 'T' (U+0054) at position 0 is not in the "
+        "vocabulary\n");
+
+  // ./evaluate folds the text the same way; a model without --lowercase skips the capitals.
+  const std::string upper = dir.write("upper.txt", "THE CAT SAT ON THE MAT.\nA DOG RAN.\n");
+  const std::string lower = dir.write("lower.txt", "the cat sat on the mat.\na dog ran.\n");
+  const double u = printed_loss(run_program(d, "evaluate", {low, upper}), upper);
+  CHECK(std::isfinite(u));
+  CHECK(u == printed_loss(run_program(d, "evaluate", {low, lower}), lower));
+  r = run_program(d, "evaluate", {plain, upper});
+  CHECK(contains(r.out, upper + ": skipped 24 occurrences of 12 characters not in the model's "
+                                "vocabulary; the first 5 in the text: 'T' (U+0054) 5 times, 'H' "
+                                "(U+0048) twice, 'E' (U+0045) twice, 'C' (U+0043) once, 'A' "
+                                "(U+0041) 5 times\n"));
+
+  // No --prime: the model reads a newline that is not printed, so the text is what follows a
+  // printed "\n" prime, and exactly --length characters and a newline come out.
+  for (const std::string& ck : {low, plain}) {
+    r = run_program(d, "sample", {ck, "--length", "50", "--seed", "3"});
+    const RunResult newline =
+        run_program(d, "sample", {ck, "--length", "50", "--seed", "3", "--prime", "\n"});
+    REQUIRE(r.status == 0);
+    CHECK(newline.out == "\n" + r.out);
+    CHECK(r.out.size() == 51);  // the corpus is ASCII: one byte per character
+    CHECK(r.out.back() == '\n');
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

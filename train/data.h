@@ -49,9 +49,10 @@ class Batcher {
 };
 
 // Validation windows, as the peer trainer and published Tiny Shakespeare results define them:
-// the text is cut into consecutive windows of T+1 characters (T predictions each, the last
-// partial window dropped), and each window starts from a zero state. Returns how many windows
-// there are; window w reads ids [w*T, w*T + T] inclusive.
+// the text is cut into windows of T+1 characters that overlap by one (T predictions each, the
+// last partial window dropped), and each window starts from a zero state. Returns how many
+// windows there are; window w reads ids [w*T, w*T + T] inclusive, so its last id is the first
+// of window w+1. docs/training.md, "Validation", works an example.
 inline std::int64_t window_count(std::size_t n, int T) {
   return n < 2 ? 0 : static_cast<std::int64_t>((n - 1) / static_cast<std::size_t>(T));
 }

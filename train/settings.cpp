@@ -146,10 +146,14 @@ const std::vector<Setting>& train_settings() {
            "where to save checkpoints (default: {model}.ckpt; the best one goes beside it as "
            "NAME.best.ckpt)"),
       text("resume", &S::resume, "", {}, kFree, "continue the run saved in this checkpoint"),
-      text("log", &S::log, "", {}, kFree, "append a CSV line per evaluation to this file"),
+      text("log", &S::log, "", {}, kFree,
+           "write a CSV line per evaluation to this file (a new run replaces the file, "
+           "--resume appends to it)"),
       number("val-frac", &S::val_frac, 0.1, 0, 0.9, kKept,
              "fraction of the text, at its end, that validates"),
-      flag("lowercase", &S::lowercase, kKept, "fold ASCII letters to lower case"),
+      flag("lowercase", &S::lowercase, kKept,
+           "fold A-Z to a-z (the checkpoint records it: ./sample and ./evaluate then fold their "
+           "text too)"),
       flag("quiet", &S::quiet, kFree, "print only the final summary line (and errors)"),
   };
   return table;
