@@ -10,7 +10,8 @@
 #   make tsan         the programs and tests with ThreadSanitizer (build/tsan/), then the tests
 #                     that use threads and a short 2-thread training run with dropout
 #   make fuzz         the libFuzzer targets of tests/fuzz/, FUZZ_SECONDS (60) each (needs clang)
-#   make mutation-test  breaks backward lines one at a time and checks ./gradcheck notices
+#   make mutation-test  breaks backward and forward lines one at a time and checks that
+#                     ./gradcheck (backward) or ./gradcheck --textbook (forward) notices
 #   make format       clang-format every source file in place
 #   make WERROR=1     treat warnings as errors (CI does)
 #
@@ -122,6 +123,7 @@ sanitize:
 	  LDFLAGS="$(SANITIZE_FLAGS)" $(addprefix build/sanitize/,$(PROGRAMS)) build/sanitize/run_tests
 	$(SANITIZE_ENV) build/sanitize/run_tests
 	$(SANITIZE_ENV) build/sanitize/gradcheck
+	$(SANITIZE_ENV) build/sanitize/gradcheck --textbook >/dev/null
 
 # ThreadSanitizer: every data race between the worker threads stops the run. The tests that run
 # on several threads (the products, the models on 1, 2 and 3 threads, the thread pool), then

@@ -109,9 +109,10 @@ ArgParser gradcheck_flags(GradcheckSettings& st) {
   args.add_flag("float", &st.use_float,
                 "check in float (training precision) instead, to see why double is used");
   args.add_flag("textbook", &st.textbook,
-                "instead, compare the fast models with their one-screen textbook twins\n"
-                "(rnn/rnn_textbook.h, lstm/lstm_textbook.h): loss, states and every gradient,\n"
-                "at L = 1..3, B = 1 and 3, T = 1 and 7, zero and carried initial state");
+                "instead, compare the fast models with their one-screen textbook twins "
+                "(rnn/rnn_textbook.h, lstm/lstm_textbook.h) in double: loss, states and every "
+                "gradient, at V = 6, H = 4, L = 1..3, B = 1 and 3, T = 1 and 7, from a zero and "
+                "a carried initial state; of the other flags only --model applies");
   return args;
 }
 
