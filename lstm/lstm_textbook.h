@@ -34,19 +34,22 @@ inline LstmResult lstm_loss_and_grad(const Params& P, int L, const std::vector<i
   r.steps.assign(L, std::vector<LstmStep>(T));
   r.d = zeros_like(P);
   Params& d = r.d;
-  auto p = [&](int l, const std::string& name) -> const Matrix& {
+  auto p = [&](int l, const std::string& name) -> const Matrix& {  // p(0, "W_f"): l0.W_f
     return P.at("l" + std::to_string(l) + "." + name);
   };
-  auto grad = [&](int l, const std::string& name) -> Matrix& {
+  auto grad = [&](int l, const std::string& name) -> Matrix& {  // grad(0, "W_f"): dW_f of l0
     return d["l" + std::to_string(l) + "." + name];
   };
 
-  std::vector<Matrix> douts(T);  // ∂L/∂h_t of the top layer, from the head
+  std::vector<Matrix> douts(T);  // ∂L/∂h_t of the top layer: the head's backward needs
+                                 // nothing from later steps, so head_step computes it at once
   for (int t = 0; t < T; ++t) {
     Matrix x = one_hot(ids[t], V);  // (L7) x_t = e_k, so W_* x_t is column k of W_*
     for (int l = 0; l < L; ++l) {
       LstmStep& s = r.steps[l][t];
-      s.x = x, s.h_prev = h[l], s.c_prev = c[l];
+      s.x = x;
+      s.h_prev = h[l];
+      s.c_prev = c[l];
       s.f = sigmoid(p(l, "W_f") * x + p(l, "U_f") * h[l] + p(l, "b_f"));  // (L1) forget gate
       s.i = sigmoid(p(l, "W_i") * x + p(l, "U_i") * h[l] + p(l, "b_i"));  // (L2) input gate
       s.g = tanh(p(l, "W_g") * x + p(l, "U_g") * h[l] + p(l, "b_g"));     // (L3) candidate
@@ -54,7 +57,8 @@ inline LstmResult lstm_loss_and_grad(const Params& P, int L, const std::vector<i
       s.c = odot(s.f, c[l]) + odot(s.i, s.g);  // (L5) c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t
       s.tanh_c = tanh(s.c);
       s.h = odot(s.o, s.tanh_c);  // (L6) h_t = o_t ⊙ tanh(c_t)
-      h[l] = s.h, c[l] = s.c;
+      h[l] = s.h;
+      c[l] = s.c;
       x = s.h;  // the input of the layer above
     }
     r.loss += head_step(P, d, x, targets[t], T, douts[t]);  // (S1)–(S3), (SB1)–(SB4)
@@ -78,14 +82,14 @@ inline LstmResult lstm_loss_and_grad(const Params& P, int L, const std::vector<i
       dc_next[l] = odot(dc, s.f);                                                        // (LB11)
       dh_next[l] = transpose(p(l, "U_f")) * dz_f + transpose(p(l, "U_i")) * dz_i +
                    transpose(p(l, "U_g")) * dz_g + transpose(p(l, "U_o")) * dz_o;  // (LB12)
-      const std::pair<const char*, const Matrix*> gates[] = {
-          {"f", &dz_f}, {"i", &dz_i}, {"g", &dz_g}, {"o", &dz_o}};
-      dout = Matrix(s.x.rows);
-      for (const auto& [k, dz] : gates) {
-        grad(l, std::string("U_") + k) += *dz * transpose(s.h_prev);  // (LB13) dU_* += dz h_{t-1}ᵀ
-        grad(l, std::string("W_") + k) += *dz * transpose(s.x);       // (LB14) dW_* += dz x_tᵀ
-        grad(l, std::string("b_") + k) += *dz;                        // (LB15) db_* += dz
-        dout += transpose(p(l, std::string("W_") + k)) * *dz;  // (LB16) dx_t: dout of layer l-1
+      const std::pair<std::string, Matrix> dz[] = {
+          {"f", dz_f}, {"i", dz_i}, {"g", dz_g}, {"o", dz_o}};
+      dout = Matrix(s.x.rows);  // summed over the gates by (LB16); unused by layer 0
+      for (const auto& [k, dz_k] : dz) {
+        grad(l, "U_" + k) += dz_k * transpose(s.h_prev);  // (LB13) dU_* += dz_* h_{t-1}ᵀ
+        grad(l, "W_" + k) += dz_k * transpose(s.x);       // (LB14) dW_* += dz_* x_tᵀ
+        grad(l, "b_" + k) += dz_k;                        // (LB15) db_* += dz_*
+        dout += transpose(p(l, "W_" + k)) * dz_k;  // (LB16) dx_t = Σ_* W_*ᵀ dz_*: layer l-1's dout
       }
     }
   }

@@ -34,19 +34,21 @@ inline RnnResult rnn_loss_and_grad(const Params& P, int L, const std::vector<int
   r.steps.assign(L, std::vector<RnnStep>(T));
   r.d = zeros_like(P);
   Params& d = r.d;
-  auto p = [&](int l, const char* name) -> const Matrix& {
+  auto p = [&](int l, const char* name) -> const Matrix& {  // p(0, "W_hh"): l0.W_hh
     return P.at("l" + std::to_string(l) + "." + name);
   };
-  auto grad = [&](int l, const char* name) -> Matrix& {
+  auto grad = [&](int l, const char* name) -> Matrix& {  // grad(0, "W_hh"): dW_hh of l0
     return d["l" + std::to_string(l) + "." + name];
   };
 
-  std::vector<Matrix> douts(T);  // ∂L/∂h_t of the top layer, from the head
+  std::vector<Matrix> douts(T);  // ∂L/∂h_t of the top layer: the head's backward needs
+                                 // nothing from later steps, so head_step computes it at once
   for (int t = 0; t < T; ++t) {
     Matrix x = one_hot(ids[t], V);  // (R3) x_t = e_k, so W_xh x_t is column k of W_xh
     for (int l = 0; l < L; ++l) {
       RnnStep& s = r.steps[l][t];
-      s.x = x, s.h_prev = h[l];
+      s.x = x;
+      s.h_prev = h[l];
       const Matrix a = p(l, "W_xh") * x + p(l, "W_hh") * h[l] + p(l, "b_h");  // (R1)
       s.h = tanh(a);                                                          // (R2)
       h[l] = s.h;
@@ -66,7 +68,7 @@ inline RnnResult rnn_loss_and_grad(const Params& P, int L, const std::vector<int
       grad(l, "W_hh") += da * transpose(s.h_prev);     // (RB4) dW_hh += da_t h_{t-1}ᵀ
       grad(l, "W_xh") += da * transpose(s.x);          // (RB5) dW_xh += da_t x_tᵀ
       grad(l, "b_h") += da;                            // (RB6) db_h += da_t
-      dout = transpose(p(l, "W_xh")) * da;             // (RB7) dx_t: dout of layer l-1
+      dout = transpose(p(l, "W_xh")) * da;             // (RB7) dx_t = W_xhᵀ da_t: layer l-1's
     }
   }
   r.dh0 = dh_next;  // after step 0 it holds ∂L/∂h_{-1}
