@@ -1,7 +1,7 @@
 # Builds the programs at the repository root; `make test` builds and runs the tests.
 #
 #   make              the programs (./train_lstm, ./train_rnn, ./sample, ./evaluate, ./compare,
-#                     ./gradcheck, ./bench) and shakespeare.txt (from $DATA_MIRROR, else
+#                     ./kneser_ney, ./gradcheck, ./bench) and shakespeare.txt (from $DATA_MIRROR, else
 #                     downloaded)
 #   make data         also sonnets.txt and haikus.txt
 #   make test         builds and runs the Catch2 tests
@@ -41,13 +41,13 @@ COMPILE = $(CXX) $(STD) $(CPPFLAGS) $(CXXFLAGS) $(WARNINGS) -MMD -MP
 
 # Every .cpp in these folders is library code; the programs' mains are apps/*_main.cpp.
 LIB_SRC := $(filter-out %_main.cpp,$(wildcard core/*.cpp core/fast/*.cpp util/*.cpp rnn/*.cpp \
-             lstm/*.cpp train/*.cpp gradient_check/*.cpp samples/*.cpp benchmark/*.cpp))
+             lstm/*.cpp ngram/*.cpp train/*.cpp gradient_check/*.cpp samples/*.cpp benchmark/*.cpp))
 LIB_OBJ := $(LIB_SRC:%.cpp=$(BUILD)/%.o)
-PROGRAMS := gradcheck train_rnn train_lstm sample evaluate compare bench
+PROGRAMS := gradcheck train_rnn train_lstm sample evaluate compare kneser_ney bench
 TEST_SRC := $(wildcard tests/test_*.cpp)
 TEST_OBJ := $(TEST_SRC:%.cpp=$(BUILD)/%.o) $(BUILD)/tests/main.o
 FORMATTED := $(wildcard core/*.h core/*.cpp core/fast/*.h core/fast/*.cpp util/*.h util/*.cpp \
-               rnn/*.h rnn/*.cpp lstm/*.h lstm/*.cpp train/*.h train/*.cpp apps/*.cpp \
+               rnn/*.h rnn/*.cpp lstm/*.h lstm/*.cpp ngram/*.h ngram/*.cpp train/*.h train/*.cpp apps/*.cpp \
                gradient_check/*.h gradient_check/*.cpp samples/*.h samples/*.cpp \
                benchmark/*.h benchmark/*.cpp \
                tests/*.h tests/*.hpp tests/*.cpp tests/fuzz/*.h tests/fuzz/*.cpp)
@@ -84,6 +84,9 @@ $(OUT)evaluate: $(BUILD)/apps/evaluate_main.o $(LIB_OBJ)
 	$(CXX) $(STD) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
 $(OUT)compare: $(BUILD)/apps/compare_main.o $(LIB_OBJ)
+	$(CXX) $(STD) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
+
+$(OUT)kneser_ney: $(BUILD)/apps/kneser_ney_main.o $(LIB_OBJ)
 	$(CXX) $(STD) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
 $(OUT)bench: $(BUILD)/apps/bench_main.o $(LIB_OBJ)

@@ -8,13 +8,16 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <new>
 #include <sstream>
 #include <stdexcept>
 
 #include "core/fast/parallel.h"
 #include "lstm/lstm.h"
+#include "ngram/kneser_ney.h"
 #include "rnn/rnn.h"
 #include "samples/generate.h"
+#include "samples/kneser_ney_program.h"
 #include "samples/memory_task.h"
 #include "train/data.h"
 #include "train/memory.h"
@@ -338,8 +341,9 @@ std::string describe_prime(const std::string& prime) {
 template <class A, class B>
 void write_text_results(const CompareSettings& s, const Corpus& corpus, A& rnn, B& lstm,
                         const std::vector<std::int64_t>& milestones, double entropy,
-                        double total_seconds, double flow_seconds, const std::string& stop_reason,
-                        const std::string& flow_text, std::ostream& progress) {
+                        double ngram_loss, double total_seconds, double flow_seconds,
+                        const std::string& stop_reason, const std::string& flow_text,
+                        std::ostream& progress) {
   const std::string& dir = s.out;
   // metrics.csv: every number behind the plots, one per line.
   std::ostringstream csv;
@@ -390,6 +394,10 @@ void write_text_results(const CompareSettings& s, const Corpus& corpus, A& rnn, 
   by_step.options.log_x = true;
   by_step.options.y_label = "loss (nats per character)";
   by_step.options.references = {{entropy, ref}};
+  if (s.ngram_order > 0)
+    by_step.options.references.push_back(
+        {ngram_loss,
+         "Kneser-Ney " + std::to_string(s.ngram_order) + "-gram " + format_fixed(ngram_loss, 2)});
   // The four lines of a loss panel, against steps or against each model's training seconds.
   auto loss_lines = [&](bool by_seconds) {
     auto x = [&](const auto& c, bool val) {
@@ -436,8 +444,9 @@ void write_text_results(const CompareSettings& s, const Corpus& corpus, A& rnn, 
      << " after " << end_step << " steps; " << format_duration(total_seconds)
      << " in all: " << rnn.name << " training " << format_duration(rnn.seconds) << ", " << lstm.name
      << " training " << format_duration(lstm.seconds)
-     << ", the rest validation, samples and gradient "
-     << "measurements). What it shows is discussed in [docs/rnn-vs-lstm.md]"
+     << ", the rest validation, samples and gradient measurements"
+     << (s.ngram_order > 0 ? ", and fitting the n-gram" : "")
+     << "). What it shows is discussed in [docs/rnn-vs-lstm.md]"
      << "(../../docs/rnn-vs-lstm.md).\n\n";
   md << "## Configuration\n\n";
   md << "| | " << rnn.name << " | " << lstm.name << " |\n|---|---|---|\n";
@@ -465,7 +474,13 @@ void write_text_results(const CompareSettings& s, const Corpus& corpus, A& rnn, 
      << " characters of the validation split (windows of " << s.seq_len + 1
      << " from a zero state), in nats per character. The unigram entropy of the training text, "
         "the loss of the best model that ignores context, is "
-     << format_fixed(entropy, 3) << ".\n\n";
+     << format_fixed(entropy, 3) << ".";
+  if (s.ngram_order > 0)
+    md << " The interpolated Kneser-Ney " << s.ngram_order
+       << "-gram of the training text ([docs/ngram.md](../../docs/ngram.md)), a model that only "
+          "counts, scores "
+       << format_fixed(ngram_loss, 3) << " on the same validation windows.";
+  md << "\n\n";
   md << "## Validation loss\n\n";
   md << "| step | " << rnn.name << " | " << lstm.name << " | " << rnn.name << " seconds | "
      << lstm.name << " seconds |\n|---|---|---|---|---|\n";
@@ -541,12 +556,28 @@ void run_text(const CompareSettings& s, std::ostream& progress) {
   Contender<Rnn<float>> rnn("RNN", rc, s);
   Contender<Lstm<float>> lstm("LSTM", lc, s);
   const double entropy = unigram_entropy(corpus.train, V);
+  // The counting baseline on the same validation windows (docs/ngram.md), a second reference.
+  double ngram_loss = NAN;
+  if (s.ngram_order > 0) {
+    try {
+      KneserNey ngram(s.ngram_order, V);
+      ngram.fit(corpus.train);
+      ngram_loss = ngram_window_loss(ngram, val, s.seq_len);
+    } catch (const std::bad_alloc&) {
+      throw std::runtime_error("out of memory for the Kneser-Ney " + std::to_string(s.ngram_order) +
+                               "-gram; use a smaller --ngram-order (0: none)");
+    }
+  }
   progress << "comparing rnn " << s.layers << "x" << rc.hidden << " ("
            << format_count(static_cast<double>(rnn.parameters())) << " parameters) and lstm "
            << s.layers << "x" << s.hidden << " ("
            << format_count(static_cast<double>(lstm.parameters())) << ") on " << s.file << ": "
            << format_count(static_cast<double>(corpus.train.size()))
-           << " training characters, unigram entropy " << format_fixed(entropy, 3) << "\n";
+           << " training characters, unigram entropy " << format_fixed(entropy, 3);
+  if (s.ngram_order > 0)
+    progress << ", Kneser-Ney " << s.ngram_order << "-gram validation loss "
+             << format_fixed(ngram_loss, 3);
+  progress << "\n";
 
   // Gradient flow is measured on the validation text when it is long enough.
   const int streams = 16;
@@ -642,8 +673,8 @@ void run_text(const CompareSettings& s, std::ostream& progress) {
   } else {
     flow_text_md = "Not measured: the text is too short.";
   }
-  write_text_results(s, corpus, rnn, lstm, milestones, entropy, since(start), flow_seconds, why,
-                     flow_text_md, progress);
+  write_text_results(s, corpus, rnn, lstm, milestones, entropy, ngram_loss, since(start),
+                     flow_seconds, why, flow_text_md, progress);
 }
 
 void run_memory(const CompareSettings& s, std::ostream& progress) {
@@ -852,6 +883,10 @@ ArgParser compare_flags(CompareFlags& f) {
   a.add_int("sample-length", &s.sample_length, "characters per sample", 1, 100000);
   a.add_string("prime", &s.prime, "text every sample starts from (default: a newline)");
   a.add_int("max-lag", &s.max_lag, "gradient flow: largest k measured", 1, 10000);
+  a.add_int("ngram-order", &s.ngram_order,
+            "the order of the Kneser-Ney n-gram whose validation loss the loss plot shows as a "
+            "reference line (docs/ngram.md; 0: none)",
+            0, kMaxKneserNeyOrder);
   a.add_string("gaps", &f.gaps, "memory task: the gaps k, separated by commas");
   add_setting_flag(a, "lowercase", &s.lowercase, "fold A-Z to a-z in the text and in --prime");
   return a;

@@ -40,6 +40,7 @@ struct CompareSettings {
   int sample_length = 300;                    // characters per sample
   std::string prime;                          // empty: a newline (samples/generate.h)
   int max_lag = 100;                          // gradient flow: k = 1..max_lag
+  int ngram_order = 7;                        // the Kneser-Ney reference line (0: none)
   std::vector<int> gaps{5, 10, 20, 50, 100};  // memory task
 };
 

@@ -1,6 +1,7 @@
 // ./compare's machinery: the last-step loss and its gradient (finite differences), gradient
 // flow, parameter counts, the memory task, and whole comparisons run into a folder whose files
 // are then read back (SVG parsed as XML, README tables, CSV rows).
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <sstream>
@@ -9,12 +10,15 @@
 
 #include "core/fast/parallel.h"
 #include "lstm/lstm.h"
+#include "ngram/kneser_ney.h"
 #include "rnn/rnn.h"
 #include "samples/compare.h"
 #include "samples/memory_task.h"
 #include "tests/catch.hpp"
 #include "tests/helpers.h"
 #include "tests/xml.h"
+#include "train/data.h"
+#include "util/progress.h"
 
 using namespace charnn;
 using namespace charnn::testing;
@@ -300,6 +304,59 @@ TEST_CASE("a text comparison writes its gallery, plots and metrics", "[compare]"
   CHECK(csv.find("grad_norm,lstm,30,,13,") == std::string::npos);
   // Step 30 is both an evaluation (every 10) and the end: validated once.
   CHECK(csv.find("val_loss,rnn,30,") == csv.rfind("val_loss,rnn,30,"));
+}
+
+namespace {
+
+// The labels of the reference lines of every panel of a loss plot.
+std::vector<std::string> reference_labels(const Element& svg) {
+  std::vector<std::string> labels;
+  for (const Element* g : all(svg, "g"))
+    if (g->attributes.count("class") && g->attributes.at("class") == "references")
+      for (const Element* text : all(*g, "text"))
+        labels.push_back(text->text);
+  return labels;
+}
+
+}  // namespace
+
+TEST_CASE("the loss plot draws the Kneser-Ney n-gram's validation loss, unless --ngram-order is 0",
+          "[compare]") {
+  TempDir dir;
+  const std::string file = (dir.path / "tiny.txt").string();
+  {
+    std::ofstream out(file, std::ios::binary);
+    out << cheap_text();
+  }
+  CompareSettings s = tiny_settings(file, (dir.path / "with").string());
+  s.steps = 2;
+  s.ngram_order = 5;
+  std::ostringstream progress;
+  run_comparison(s, progress);
+  // The n-gram fitted on the training split, scored on the windows the networks are scored on.
+  const Corpus corpus = load_corpus(file, s.val_frac, s.lowercase);
+  KneserNey ngram(5, corpus.vocab.size());
+  ngram.fit(corpus.train);
+  const std::vector<int> val(
+      corpus.val.begin(),
+      corpus.val.begin() +
+          std::min<std::ptrdiff_t>(static_cast<std::ptrdiff_t>(corpus.val.size()), s.val_chars));
+  const double loss = ngram_window_loss(ngram, val, s.seq_len);
+  const std::vector<std::string> labels =
+      reference_labels(parse_xml(testing::read_file(s.out + "/loss.svg")));
+  const std::string line = "Kneser-Ney 5-gram " + format_fixed(loss, 2);
+  CHECK(std::count(labels.begin(), labels.end(), line) == 2);  // in both panels
+  CHECK(labels.size() == 4);                                   // with the unigram entropy's
+  const std::string md = testing::read_file(s.out + "/README.md");
+  CHECK(md.find("The interpolated Kneser-Ney 5-gram of the training text") != std::string::npos);
+  CHECK(md.find("scores " + format_fixed(loss, 3) + " on the same validation windows") !=
+        std::string::npos);
+
+  s.out = (dir.path / "without").string();
+  s.ngram_order = 0;
+  run_comparison(s, progress);
+  CHECK(reference_labels(parse_xml(testing::read_file(s.out + "/loss.svg"))).size() == 2);
+  CHECK(testing::read_file(s.out + "/README.md").find("Kneser-Ney") == std::string::npos);
 }
 
 TEST_CASE("a comparison with the same settings draws the same samples", "[compare]") {

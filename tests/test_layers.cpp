@@ -23,6 +23,7 @@ const std::map<std::string, int> kLayers = {
     {"core/fast", 0},               // how the products are made fast
     {"core", 1},      {"util", 1},  // the math's basics; plain utilities
     {"rnn", 2},       {"lstm", 2},  // the models
+    {"ngram", 2},                   // the counting baseline beside them
     {"train", 3},                   // text, batches, training, checkpoints
     {"samples", 4},   {"gradient_check", 4}, {"benchmark", 4},  // what is built on training
     {"apps", 5},                                                // the programs' mains

@@ -8,6 +8,7 @@
 #include <csignal>
 #include <filesystem>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -209,6 +210,79 @@ TEST_CASE("robustness: a text shorter than one sequence, or with too small a val
         "train_rnn: " + text + ": the validation split has 200 characters, fewer than " +
             "one window of --seq-len + 1 = 301; use a longer text or a larger --val-frac\n");
   CHECK_FALSE(fs::exists(dir.file("rnn.ckpt")));
+}
+
+TEST_CASE("robustness: ./kneser_ney on a bad or too short text, and with bad orders",
+          "[robustness]") {
+  TempDir dir;
+  const std::string d = dir.path.string();
+  std::string invalid = corpus_text(3000);
+  invalid[1234] = '\xff';
+  struct Case {
+    std::string file, message;
+  };
+  const std::vector<Case> cases = {
+      {dir.file("missing.txt"), ": no such file"},
+      {dir.write("empty.txt", ""), ": the file is empty"},
+      {dir.write("invalid.txt", invalid), ": invalid UTF-8 at byte 1234 (0xff)"}};
+  for (const Case& c : cases) {
+    const RunResult r = run_program(d, "kneser_ney", {c.file});
+    INFO(r.err);
+    CHECK(r.status == 1);
+    CHECK(r.err == "kneser_ney: " + c.file + c.message + "\n");
+  }
+  // The last 10% (200 characters) is less than one window of 301; 5 characters at --val-frac
+  // 0.9 leave nothing to train on.
+  const std::string text = dir.write("short.txt", corpus_text(2000));
+  RunResult r = run_program(d, "kneser_ney", {text, "--seq-len", "300"});
+  CHECK(r.status == 1);
+  CHECK(r.err == "kneser_ney: " + text + ": the validation split has 200 characters, fewer " +
+                     "than one window of --seq-len + 1 = 301; use a longer text or a larger " +
+                     "--val-frac\n");
+  const std::string five = dir.write("five.txt", "hello");
+  r = run_program(d, "kneser_ney", {five, "--val-frac", "0.9", "--seq-len", "4"});
+  CHECK(r.status == 1);
+  CHECK(r.err == "kneser_ney: " + five +
+                     ": the training split has 0 characters; use a longer text or a smaller "
+                     "--val-frac\n");
+
+  for (const std::string bad : {"3,x", "0", "17", "3,,5", "2.5"}) {
+    r = run_program(d, "kneser_ney", {text, "--orders", bad});
+    INFO(bad << ": " << r.err);
+    CHECK(r.status == 2);
+    CHECK(r.err == "kneser_ney: --orders: expected orders from 1 to 16 separated by commas, got '" +
+                       bad + "'\n");
+  }
+  r = run_program(d, "kneser_ney", {text, "--orders", ""});
+  CHECK(r.status == 2);
+  CHECK(r.err == "kneser_ney: --orders: expected at least one order\n");
+  r = run_program(d, "kneser_ney", {text, "--order", "3", "--orders", "3"});
+  CHECK(r.status == 2);
+  CHECK(r.err == "kneser_ney: --order and --orders: give one of them\n");
+
+  // A good run: a header, then one line per order, bits = nats / ln 2.
+  r = run_program(d, "kneser_ney", {text, "--orders", "1,3", "--seq-len", "50"});
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.err.empty());
+  CHECK(contains(r.out, text + ": 1,800 training and 200 validation characters, vocabulary "));
+  CHECK(contains(r.out,
+                 "validation: 3 windows of 51 characters (150 predictions), each "
+                 "window's history starting empty\n"));
+  const std::regex row(R"(^ +([0-9]+) +([0-9.]+) +([0-9.]+) +((?: [0-9.]+)+)$)");
+  std::vector<int> orders;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    std::smatch m;
+    if (!std::regex_match(line, m, row)) continue;
+    orders.push_back(std::stoi(m[1]));
+    CHECK(std::abs(std::stod(m[3]) - std::stod(m[2]) / std::log(2.0)) <= 1e-4);
+  }
+  CHECK(orders == std::vector<int>{1, 3});
+  r = run_program(d, "kneser_ney", {text, "--order", "2", "--seq-len", "50"});
+  CHECK(r.status == 0);
+  CHECK(contains(r.out, "\n    2  "));
+  CHECK_FALSE(contains(r.out, "\n    1  "));
 }
 
 TEST_CASE("robustness: characters outside a checkpoint's vocabulary (prime, evaluation, resume)",
@@ -434,8 +508,8 @@ TEST_CASE(
   // first of these with "unexpected argument", before it reads or writes anything.
   const std::vector<std::string> extra = {"x1", "x2", "x3", "x4"};
   int checked = 0;
-  for (const std::string program :
-       {"train_rnn", "train_lstm", "sample", "evaluate", "compare", "gradcheck", "bench"}) {
+  for (const std::string program : {"train_rnn", "train_lstm", "sample", "evaluate", "compare",
+                                    "kneser_ney", "gradcheck", "bench"}) {
     const std::vector<Flag> flags = flags_of(program);
     REQUIRE(flags.size() >= 2);
     for (const Flag& f : flags) {
@@ -852,6 +926,20 @@ TEST_CASE("robustness: running out of memory is one line, not a crash", "[robust
         "train_lstm: out of memory; use a smaller --hidden, --layers, --batch or "
         "--seq-len\n");
   CHECK_FALSE(fs::exists(dir.file("m.ckpt")));
+
+  // ./kneser_ney at order 16 on 400,000 random letters stores over 4 million distinct strings,
+  // several hundred MB, more than a 150 MB limit allows.
+  Rng rng(5);
+  std::string letters(400000, ' ');
+  for (char& c : letters)
+    c = "abcdefghijklmnopqrstuvwxyz \n"[rng.below(28)];
+  dir.write("random.txt", letters);
+  const RunResult k = run_program(dir.path.string(), "kneser_ney", {"random.txt", "--order", "16"},
+                                  "ulimit -v 150000;");
+  INFO(k.err);
+  CHECK(k.status == 1);
+  CHECK(k.err ==
+        "kneser_ney: out of memory at order 16; use a smaller --order or a shorter text\n");
 #endif
 }
 
