@@ -1,7 +1,7 @@
 # Builds the programs at the repository root; `make test` builds and runs the tests.
 #
 #   make              the programs (./train_lstm, ./train_rnn, ./sample, ./evaluate, ./compare,
-#                     ./kneser_ney, ./gradcheck, ./bench) and shakespeare.txt (from $DATA_MIRROR, else
+#                     ./kneser_ney, ./inspect, ./gradcheck, ./bench) and shakespeare.txt (from $DATA_MIRROR, else
 #                     downloaded)
 #   make data         also sonnets.txt and haikus.txt
 #   make test         builds and runs the Catch2 tests
@@ -43,7 +43,7 @@ COMPILE = $(CXX) $(STD) $(CPPFLAGS) $(CXXFLAGS) $(WARNINGS) -MMD -MP
 LIB_SRC := $(filter-out %_main.cpp,$(wildcard core/*.cpp core/fast/*.cpp util/*.cpp rnn/*.cpp \
              lstm/*.cpp ngram/*.cpp train/*.cpp gradient_check/*.cpp samples/*.cpp benchmark/*.cpp))
 LIB_OBJ := $(LIB_SRC:%.cpp=$(BUILD)/%.o)
-PROGRAMS := gradcheck train_rnn train_lstm sample evaluate compare kneser_ney bench
+PROGRAMS := gradcheck train_rnn train_lstm sample evaluate compare kneser_ney bench inspect
 TEST_SRC := $(wildcard tests/test_*.cpp)
 TEST_OBJ := $(TEST_SRC:%.cpp=$(BUILD)/%.o) $(BUILD)/tests/main.o
 FORMATTED := $(wildcard core/*.h core/*.cpp core/fast/*.h core/fast/*.cpp util/*.h util/*.cpp \
@@ -90,6 +90,9 @@ $(OUT)kneser_ney: $(BUILD)/apps/kneser_ney_main.o $(LIB_OBJ)
 	$(CXX) $(STD) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
 $(OUT)bench: $(BUILD)/apps/bench_main.o $(LIB_OBJ)
+	$(CXX) $(STD) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
+
+$(OUT)inspect: $(BUILD)/apps/inspect_main.o $(LIB_OBJ)
 	$(CXX) $(STD) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
 $(BUILD)/%.o: %.cpp

@@ -64,7 +64,7 @@ fi
 bin=$(pwd)/$out/bin
 wrappers=$(pwd)/$out/wrappers
 mkdir -p "$bin" "$wrappers"
-programs=(gradcheck train_rnn train_lstm sample evaluate compare kneser_ney bench)
+programs=(gradcheck train_rnn train_lstm sample evaluate compare kneser_ney bench inspect)
 for p in "${programs[@]}"; do
   printf '#!/bin/sh\nQEMU_LD_PREFIX=%s exec qemu-aarch64 %s/%s "$@"\n' "$sysroot" "$bin" "$p" \
     >"$wrappers/$p"

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "core/rng.h"
+#include "tests/catch.hpp"
 #include "tests/helpers.h"
 
 // The folder that holds the built programs: the repository root for make, the build folder
@@ -66,6 +68,42 @@ inline RunResult run_program(const std::string& dir, const std::string& program,
   for (const std::string& f : {out, err, status})
     std::filesystem::remove(f, ec);
   return r;
+}
+
+// Sentences from a tiny grammar.
+inline std::string corpus_text(std::size_t chars) {
+  const char* words[] = {"the cat ", "a dog ", "sat on ", "ran to ", "the mat.\n", "a tree.\n"};
+  Rng rng(7);
+  std::string text;
+  while (text.size() < chars)
+    text += words[rng.below(6)];
+  return text;
+}
+
+// A model small enough that a run takes milliseconds.
+inline const std::vector<std::string> kTiny = {"--hidden",  "8", "--layers",  "1", "--batch", "2",
+                                               "--seq-len", "8", "--minutes", "0", "--quiet"};
+
+inline std::vector<std::string> with(std::vector<std::string> args,
+                                     const std::vector<std::string>& more) {
+  args.insert(args.end(), more.begin(), more.end());
+  return args;
+}
+
+inline bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// Trains a tiny model on a fresh text in `dir`; returns the checkpoint's path.
+inline std::string trained_checkpoint(const TempDir& dir, const std::string& program = "train_rnn",
+                                      const std::string& name = "m.ckpt") {
+  const std::string text = dir.write("train.txt", corpus_text(4000));
+  const RunResult r =
+      run_program(dir.path.string(), program,
+                  with({text, "--steps", "2", "--checkpoint", dir.file(name)}, kTiny));
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  return dir.file(name);
 }
 
 }  // namespace charnn::testing

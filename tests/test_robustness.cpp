@@ -19,48 +19,18 @@
 #include "train/checkpoint.h"
 
 using namespace charnn;
+using charnn::testing::contains;
+using charnn::testing::corpus_text;
+using charnn::testing::kTiny;
 using charnn::testing::read_file;
 using charnn::testing::run_program;
 using charnn::testing::RunResult;
 using charnn::testing::TempDir;
+using charnn::testing::trained_checkpoint;
+using charnn::testing::with;
 namespace fs = std::filesystem;
 
 namespace {
-
-// Sentences from a tiny grammar.
-std::string corpus_text(std::size_t chars) {
-  const char* words[] = {"the cat ", "a dog ", "sat on ", "ran to ", "the mat.\n", "a tree.\n"};
-  Rng rng(7);
-  std::string text;
-  while (text.size() < chars)
-    text += words[rng.below(6)];
-  return text;
-}
-
-// A model small enough that a run takes milliseconds.
-const std::vector<std::string> kTiny = {"--hidden",  "8", "--layers",  "1", "--batch", "2",
-                                        "--seq-len", "8", "--minutes", "0", "--quiet"};
-
-std::vector<std::string> with(std::vector<std::string> args, const std::vector<std::string>& more) {
-  args.insert(args.end(), more.begin(), more.end());
-  return args;
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
-// Trains a tiny model on a fresh text in `dir`; returns the checkpoint's path.
-std::string trained_checkpoint(const TempDir& dir, const std::string& program = "train_rnn",
-                               const std::string& name = "m.ckpt") {
-  const std::string text = dir.write("train.txt", corpus_text(4000));
-  const RunResult r =
-      run_program(dir.path.string(), program,
-                  with({text, "--steps", "2", "--checkpoint", dir.file(name)}, kTiny));
-  INFO(r.err);
-  REQUIRE(r.status == 0);
-  return dir.file(name);
-}
 
 // Runs `program` (as a user that permissions apply to, when the tests run as root, which
 // ignores them) and returns what it printed. Root: setpriv to the user "nobody"; the folder
@@ -509,7 +479,7 @@ TEST_CASE(
   const std::vector<std::string> extra = {"x1", "x2", "x3", "x4"};
   int checked = 0;
   for (const std::string program : {"train_rnn", "train_lstm", "sample", "evaluate", "compare",
-                                    "kneser_ney", "gradcheck", "bench"}) {
+                                    "kneser_ney", "gradcheck", "bench", "inspect"}) {
     const std::vector<Flag> flags = flags_of(program);
     REQUIRE(flags.size() >= 2);
     for (const Flag& f : flags) {

@@ -276,6 +276,11 @@ std::string render_svg(const PlotOptions& options, const std::vector<Series>& se
     y_lo = std::min(y_lo, y);
     y_hi = std::max(y_hi, y);
   }
+  for (double x : options.x_include) {
+    if (!drawable(x, options.log_x)) continue;
+    x_lo = std::min(x_lo, x);
+    x_hi = std::max(x_hi, x);
+  }
   const Axis xa = options.log_x ? log_axis(x_lo, x_hi) : linear_axis(x_lo, x_hi);
   const Axis ya = options.log_y ? log_axis(y_lo, y_hi) : linear_axis(y_lo, y_hi);
 
@@ -357,7 +362,11 @@ std::string render_svg(const PlotOptions& options, const std::vector<Series>& se
   svg += "<g class=\"data\">\n";
   for (std::size_t i = 0; i < series.size(); ++i) {
     const std::vector<Point>& p = pixels[i];
-    if (p.size() == 1) {
+    if (series[i].dots) {
+      for (const Point& q : p)
+        svg += "<circle cx=\"" + px(q.first) + "\" cy=\"" + px(q.second) + "\" r=\"2.5\" fill=\"" +
+               escape(color(i)) + "\" fill-opacity=\"0.6\"/>\n";
+    } else if (p.size() == 1) {
       svg += "<circle cx=\"" + px(p[0].first) + "\" cy=\"" + px(p[0].second) +
              "\" r=\"3.5\" fill=\"" + escape(color(i)) + "\"/>\n";
     } else if (p.size() > 1) {

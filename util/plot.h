@@ -18,6 +18,7 @@ struct Series {
   std::vector<double> x, y;  // the same length, else render_svg throws std::invalid_argument
   std::string color;         // any SVG colour; empty: the palette's colour for this series' index
   bool dashed = false;
+  bool dots = false;  // each point a dot, not joined: a scatter plot
 };
 
 // A horizontal dashed line across the whole plot, labelled at its right end: a level the
@@ -35,6 +36,7 @@ struct PlotOptions {
   // Values the y axis covers besides the data (drawable ones only): room above a curve that
   // reaches its maximum, 1.05 for an accuracy, say.
   std::vector<double> y_include;
+  std::vector<double> x_include;  // the same for the x axis
 };
 
 // The SVG document of the plot. Text is escaped, so labels may hold any characters.
