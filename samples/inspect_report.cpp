@@ -304,7 +304,7 @@ const char* kScript = R"js(
   var modelSel = document.getElementById("any-model");
   var kindSel = document.getElementById("any-kind");
   var layerIn = document.getElementById("any-layer");
-  var unitIn = document.getElementById("any-unit");
+  var unitIn = document.getElementById("any-index");
   var box = document.getElementById("any-text");
   var info = document.getElementById("any-info");
   document.getElementById("any-noscript").style.display = "none";
@@ -371,7 +371,7 @@ std::string selector_section(const Context& cx, const UnitMatch* first) {
   s +=
       "<div id=\"any-controls\" style=\"display: none\"><p>model <select id=\"any-model\"></select>"
       " value <select id=\"any-kind\"></select> layer <input id=\"any-layer\" type=\"number\" "
-      "min=\"1\" value=\"1\"/> unit <input id=\"any-unit\" type=\"number\" min=\"0\" "
+      "min=\"1\" value=\"1\"/> unit <input id=\"any-index\" type=\"number\" min=\"0\" "
       "value=\"0\"/></p><p id=\"any-info\" class=\"note\"></p>\n<div id=\"any-text\" "
       "class=\"text\"></div></div>\n";
   // The data: per model, per kind and layer, every unit's S levels packed two to a character.

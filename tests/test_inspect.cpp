@@ -1,6 +1,8 @@
 // ./inspect and its pieces: the text features on hand-made strings, a planted unit found first,
 // gate saturation on a model with known gates, the report's sections, and bad input.
 #include <cmath>
+#include <regex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -180,6 +182,14 @@ TEST_CASE("inspect writes one page with every section, parsable, for an RNN besi
   CHECK(contains(html, "<svg"));
   CHECK_FALSE(contains(html, "http://www.w3.org/1999/xlink"));  // nothing fetched or linked
   CHECK_FALSE(contains(html, "src=\""));
+  // Every id names one element: the script finds its controls by id.
+  std::set<std::string> ids;
+  const std::regex id_attribute("id=\"([^\"]+)\"");
+  for (std::sregex_iterator it(html.begin(), html.end(), id_attribute), end; it != end; ++it) {
+    INFO((*it)[1].str());
+    CHECK(ids.insert((*it)[1].str()).second);
+  }
+  CHECK(ids.count("any-index"));
 }
 
 TEST_CASE("inspect refuses bad input with one clear line", "[inspect][programs]") {
