@@ -16,23 +16,6 @@ namespace {
 
 // ---- Text and numbers ------------------------------------------------------------------------
 
-std::string escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '&')
-      out += "&amp;";
-    else if (c == '<')
-      out += "&lt;";
-    else if (c == '>')
-      out += "&gt;";
-    else if (c == '"')
-      out += "&quot;";
-    else
-      out += c;
-  }
-  return out;
-}
-
 std::string fixed(double v, int digits) {
   return format_fixed(v, digits);
 }
@@ -49,7 +32,7 @@ std::string count(double v) {
 std::string shown_char(char32_t c) {
   if (c == U'\n') return "\xE2\x86\xB5";  // ↵ (the line break follows the span)
   if (c == U'\t') return "\xE2\x87\xA5";  // ⇥
-  return escape(encode_utf8(c));
+  return xml_escape(encode_utf8(c));
 }
 
 // One of 9 colour levels for x in [-1, 1]: 0 is -1, 4 is 0, 8 is +1.
@@ -150,10 +133,10 @@ select, input { font-size: 1em; margin-right: 0.8em; }
 )css";
 
 std::string legend(const std::string& prefix, const std::string& low, const std::string& high) {
-  std::string out = "<p class=\"legend note\">" + escape(low) + " ";
+  std::string out = "<p class=\"legend note\">" + xml_escape(low) + " ";
   for (int k = 0; k <= 8; ++k)
     out += "<span class=\"" + prefix + std::to_string(k) + "\">&#160;</span>";
-  return out + " " + escape(high) + "</p>\n";
+  return out + " " + xml_escape(high) + "</p>\n";
 }
 
 std::string svg_inline(const PlotOptions& options, const std::vector<Series>& series) {
@@ -174,7 +157,7 @@ std::string summary_section(const Context& cx) {
   s += "<p>Every model reads the first " + count(cx.N) +
        " characters of the validation part "
        "of <code>" +
-       escape(in.file) +
+       xml_escape(in.file) +
        "</code> from a zero state, one character per step, and "
        "predicts the character after each: " +
        count(cx.N) + " predictions. The Kneser-Ney " + std::to_string(in.settings.ngram_order) +
@@ -184,7 +167,7 @@ std::string summary_section(const Context& cx) {
        "<th>bits/char</th></tr>\n";
   for (const ReportModel& m : in.models) {
     const double L = mean(m.rec.loss);
-    s += "<tr><td>" + escape(m.rec.display) + " <span class=\"note\">" + escape(m.path) +
+    s += "<tr><td>" + xml_escape(m.rec.display) + " <span class=\"note\">" + xml_escape(m.path) +
          "</span></td><td>" + std::to_string(m.rec.layers) + " \xC3\x97 " +
          std::to_string(m.rec.hidden) + "</td><td class=\"num\">" +
          count(static_cast<double>(m.checkpoint->step)) + " steps, " +
@@ -215,13 +198,13 @@ std::string units_section(const Context& cx, const std::vector<TextFeature>& fea
        "all units searched. A chosen unit well above both follows the feature.</p>\n";
   s += "<table>\n<tr><th>feature</th>";
   for (const ReportModel& m : in.models)
-    s += "<th>" + escape(m.rec.display) +
+    s += "<th>" + xml_escape(m.rec.display) +
          ": chosen unit</th><th>r, held out</th><th>random "
          "unit |r|</th><th>median |r|</th>";
   s += "</tr>\n";
   for (std::size_t f = 0; f < features.size(); ++f) {
-    s += "<tr><td><b>" + escape(features[f].name) + "</b><br/><span class=\"note\">" +
-         escape(features[f].description) + "</span></td>";
+    s += "<tr><td><b>" + xml_escape(features[f].name) + "</b><br/><span class=\"note\">" +
+         xml_escape(features[f].description) + "</span></td>";
     for (std::size_t k = 0; k < in.models.size(); ++k) {
       const FeatureMatch& m = matches[k][f];
       if (!m.varies) {
@@ -254,14 +237,14 @@ std::string units_section(const Context& cx, const std::vector<TextFeature>& fea
               "1 (or 0 for a gate)",
               "+1");
   for (std::size_t f : order) {
-    s += "<h3>" + escape(features[f].name) + "</h3>\n<div class=\"cols\">\n";
+    s += "<h3>" + xml_escape(features[f].name) + "</h3>\n<div class=\"cols\">\n";
     for (std::size_t k = 0; k < in.models.size(); ++k) {
       const FeatureMatch& m = matches[k][f];
       const UnitSeries& series = in.models[k].rec.find(m.best.kind, m.best.layer);
       double scale = 1;
       const std::vector<double> v = unit_values(series, m.best.unit, cx.N, &scale);
-      s += "<div><p class=\"note\">" + escape(in.models[k].rec.display) + ", " + unit_name(m.best) +
-           ": r = " + signed_fixed(m.best.r_held, 2) +
+      s += "<div><p class=\"note\">" + xml_escape(in.models[k].rec.display) + ", " +
+           unit_name(m.best) + ": r = " + signed_fixed(m.best.r_held, 2) +
            " held out (random "
            "unit " +
            fixed(std::abs(m.random.r_held), 2) + ")" +
@@ -458,7 +441,7 @@ std::string saturation_section(const Context& cx) {
                     " almost never saturated.";
       }
       o.x_include = {0, 1};
-      s += "<div>" + svg_inline(o, series) + "<p class=\"note\">" + escape(sentence) +
+      s += "<div>" + svg_inline(o, series) + "<p class=\"note\">" + xml_escape(sentence) +
            "</p></div>\n";
     }
   }
@@ -533,14 +516,14 @@ std::string counting_section(const Context& cx) {
   const ReportInput& in = cx.in;
   const std::string ngram = "the " + std::to_string(in.settings.ngram_order) + "-gram";
   std::string s = "<section id=\"counting\">\n<h2>5. Where the network beats counting</h2>\n";
-  s += "<p>The mean loss (nats per character) of each model and of " + escape(ngram) +
+  s += "<p>The mean loss (nats per character) of each model and of " + xml_escape(ngram) +
        " on the characters of each class, where the class is that of the character "
        "predicted. \"Better\" is the share of those characters the network gives a higher "
        "probability than the counts do.</p>\n<table>\n<tr><th>characters predicted</th>"
        "<th>count</th><th>" +
-       escape(ngram) + "</th>";
+       xml_escape(ngram) + "</th>";
   for (const ReportModel& m : in.models)
-    s += "<th>" + escape(m.rec.display) + "</th><th>difference</th><th>better</th>";
+    s += "<th>" + xml_escape(m.rec.display) + "</th><th>difference</th><th>better</th>";
   s += "</tr>\n";
   for (const CharClass& c : char_classes(in.text, cx.N)) {
     int n = 0;
@@ -551,7 +534,7 @@ std::string counting_section(const Context& cx) {
         K += in.ngram_loss[t];
       }
     if (n == 0) continue;
-    s += "<tr><td>" + escape(c.name) + "</td><td class=\"num\">" + count(n) +
+    s += "<tr><td>" + xml_escape(c.name) + "</td><td class=\"num\">" + count(n) +
          "</td><td class=\"num\">" + fixed(K / n, 3) + "</td>";
     for (const ReportModel& m : in.models) {
       double L = 0;
@@ -569,11 +552,12 @@ std::string counting_section(const Context& cx) {
   }
   s += "</table>\n<p>Below, every predicted character is coloured by how much better (green) "
        "or worse (orange) the network predicted it than " +
-       escape(ngram) + ", the difference of the two losses, full colour at 3 nats.</p>\n";
+       xml_escape(ngram) + ", the difference of the two losses, full colour at 3 nats.</p>\n";
   s += legend("d", "network worse", "network better");
   s += "<div class=\"cols\">\n";
   for (const ReportModel& m : in.models) {
-    s += "<div><p class=\"note\">" + escape(m.rec.display) + " against " + escape(ngram) + "</p>\n";
+    s += "<div><p class=\"note\">" + xml_escape(m.rec.display) + " against " + xml_escape(ngram) +
+         "</p>\n";
     s += coloured_text(in.text, 1, cx.shown + 1, "d", [&](std::size_t p) {
       return (in.ngram_loss[p - 1] - m.rec.loss[p - 1]) / 3;
     });
@@ -586,13 +570,13 @@ std::string settings_section(const Context& cx) {
   std::string s = "<section id=\"settings\">\n<h2>6. Settings</h2>\n<div class=\"cols\">\n";
   for (const ReportModel& m : cx.in.models) {
     const Checkpoint& ck = *m.checkpoint;
-    s += "<div><h3>" + escape(m.rec.display) + ": " + escape(m.path) + "</h3>\n<table>\n";
+    s += "<div><h3>" + xml_escape(m.rec.display) + ": " + xml_escape(m.path) + "</h3>\n<table>\n";
     s += "<tr><th>steps trained</th><td>" + count(static_cast<double>(ck.step)) + "</td></tr>\n";
     s += "<tr><th>training time</th><td>" + fixed(ck.elapsed_seconds / 60, 1) + " min</td></tr>\n";
     s += "<tr><th>best validation loss</th><td>" + fixed(ck.best_val_loss, 4) +
          " nats/char</td></tr>\n";
     for (const auto& [key, value] : ck.config)
-      s += "<tr><th>" + escape(key) + "</th><td>" + escape(value) + "</td></tr>\n";
+      s += "<tr><th>" + xml_escape(key) + "</th><td>" + xml_escape(value) + "</td></tr>\n";
     s += "</table></div>\n";
   }
   s += "</div>\n<p class=\"note\">Written by <code>./inspect</code> with --chars " +
@@ -620,8 +604,9 @@ std::string render_report(const ReportInput& in) {
     title += (k ? " and the " : "the ") + in.models[k].rec.display;
   title += " on " + in.file;
   std::string html = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n";
-  html += "<title>" + escape(title) + "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n";
-  html += "<h1>" + escape(title) + "</h1>\n";
+  html +=
+      "<title>" + xml_escape(title) + "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n";
+  html += "<h1>" + xml_escape(title) + "</h1>\n";
 
   // The headline: the three features the first model follows best.
   std::vector<std::size_t> order;
@@ -634,11 +619,11 @@ std::string render_report(const ReportInput& in) {
       "<p class=\"lead\">What the units of a trained character model do, found by "
       "correlating each unit with features of the text. ";
   if (!order.empty()) {
-    html += "The " + escape(in.models[0].rec.display) + "'s clearest: ";
+    html += "The " + xml_escape(in.models[0].rec.display) + "'s clearest: ";
     for (std::size_t k = 0; k < order.size() && k < 3; ++k) {
       const FeatureMatch& m = matches[0][order[k]];
       html += std::string(k ? "; " : "") + unit_name(m.best) + " follows <b>" +
-              escape(features[order[k]].name) + "</b> (r = " + signed_fixed(m.best.r_held, 2) +
+              xml_escape(features[order[k]].name) + "</b> (r = " + signed_fixed(m.best.r_held, 2) +
               " on held-out text, a random unit " + fixed(std::abs(m.random.r_held), 2) + ")";
     }
     html += ". docs/inside.md explains how every number here is computed.</p>\n";

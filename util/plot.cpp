@@ -39,36 +39,6 @@ double text_width(const std::string& s, int font_size) {
   return 0.6 * font_size * static_cast<double>(chars);
 }
 
-// Escapes all five XML special characters, so the result is safe in text and in attributes.
-std::string escape(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        // XML 1.0 allows no other control character, not even as a character reference.
-        const bool control = static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n';
-        out += control ? ' ' : c;
-    }
-  }
-  return out;
-}
-
 // "2.500" -> "2.5", "3.000" -> "3"; a string without a decimal point is left as it is.
 std::string trim_zeros(std::string s) {
   if (s.find('.') == std::string::npos) return s;
@@ -241,6 +211,36 @@ double length_inside(Point a, Point b, double x0, double y0, double x1, double y
 
 }  // namespace
 
+// Escapes all five XML special characters, so the result is safe in text and in attributes.
+std::string xml_escape(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        // XML 1.0 allows no other control character, not even as a character reference.
+        const bool control = static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n';
+        out += control ? ' ' : c;
+    }
+  }
+  return out;
+}
+
 std::string render_svg(const PlotOptions& options, const std::vector<Series>& series) {
   const double width = std::max(options.width, 240), height = std::max(options.height, 160);
 
@@ -314,7 +314,7 @@ std::string render_svg(const PlotOptions& options, const std::vector<Series>& se
   };
   auto text = [](double x, double y, const std::string& content, const std::string& attributes) {
     return "<text x=\"" + px(x) + "\" y=\"" + px(y) + "\"" + (attributes.empty() ? "" : " ") +
-           attributes + ">" + escape(content) + "</text>\n";
+           attributes + ">" + xml_escape(content) + "</text>\n";
   };
 
   std::string svg = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
@@ -365,12 +365,12 @@ std::string render_svg(const PlotOptions& options, const std::vector<Series>& se
     if (series[i].dots) {
       for (const Point& q : p)
         svg += "<circle cx=\"" + px(q.first) + "\" cy=\"" + px(q.second) + "\" r=\"2.5\" fill=\"" +
-               escape(color(i)) + "\" fill-opacity=\"0.6\"/>\n";
+               xml_escape(color(i)) + "\" fill-opacity=\"0.6\"/>\n";
     } else if (p.size() == 1) {
       svg += "<circle cx=\"" + px(p[0].first) + "\" cy=\"" + px(p[0].second) +
-             "\" r=\"3.5\" fill=\"" + escape(color(i)) + "\"/>\n";
+             "\" r=\"3.5\" fill=\"" + xml_escape(color(i)) + "\"/>\n";
     } else if (p.size() > 1) {
-      svg += "<polyline fill=\"none\" stroke=\"" + escape(color(i)) +
+      svg += "<polyline fill=\"none\" stroke=\"" + xml_escape(color(i)) +
              "\" stroke-width=\"2\" stroke-linejoin=\"round\"" + dash(i) + " points=\"";
       for (std::size_t j = 0; j < p.size(); ++j)
         svg += (j ? " " : "") + px(p[j].first) + "," + px(p[j].second);
@@ -422,7 +422,7 @@ std::string render_svg(const PlotOptions& options, const std::vector<Series>& se
       const double y = best.second + kPad + kRow * (static_cast<double>(i) + 0.5);
       const double x = best.first + kPad;
       svg += line(x, y, x + kSwatch, y,
-                  "stroke=\"" + escape(color(i)) + "\" stroke-width=\"2\"" + dash(i));
+                  "stroke=\"" + xml_escape(color(i)) + "\" stroke-width=\"2\"" + dash(i));
       svg += text(x + kSwatch + 6, y + 4, series[i].label, "");
     }
     svg += "</g>\n";

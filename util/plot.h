@@ -39,6 +39,10 @@ struct PlotOptions {
   std::vector<double> x_include;  // the same for the x axis
 };
 
+// `s` with all five XML special characters escaped (& < > " '), safe in the text and the
+// attributes of SVG and HTML.
+std::string xml_escape(const std::string& s);
+
 // The SVG document of the plot. Text is escaped, so labels may hold any characters.
 std::string render_svg(const PlotOptions& options, const std::vector<Series>& series);
 
