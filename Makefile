@@ -3,7 +3,7 @@
 #   make              the programs (./train_lstm, ./train_rnn, ./sample, ./evaluate, ./compare,
 #                     ./kneser_ney, ./inspect, ./gradcheck, ./bench) and shakespeare.txt (from $DATA_MIRROR, else
 #                     downloaded)
-#   make data         also sonnets.txt and haikus.txt
+#   make data         also sonnets.txt, haikus.txt, dracula.txt, nietzsche.txt, speeches.txt
 #   make test         builds and runs the Catch2 tests
 #   make sanitize     the programs and tests with AddressSanitizer and UBSan (build/sanitize/),
 #                     then the tests and ./gradcheck under them
@@ -63,6 +63,9 @@ corpus-shakespeare:
 data: corpus-shakespeare $(BUILD)/csv_to_text
 	sh samples/corpora.sh sonnets
 	sh samples/corpora.sh haikus
+	sh samples/corpora.sh dracula
+	sh samples/corpora.sh nietzsche
+	sh samples/corpora.sh speeches
 	$(BUILD)/csv_to_text haikus.csv haikus.txt
 
 $(BUILD)/csv_to_text: $(BUILD)/apps/csv_to_text_main.o $(LIB_OBJ)
