@@ -365,7 +365,7 @@ int bench_program(const BenchSettings& settings) {
   set_thread_count(threads);
 
   Corpus corpus;
-  if (do_train || do_gemm) corpus = load_corpus(file, 0.1, false);
+  if (do_train || do_gemm) corpus = load_corpus(file, 0.1, TextCodec(Vocabulary(), false));
   const int V = corpus.vocab.size();
 
   if (do_train) {

@@ -521,7 +521,8 @@ void write_text_results(const CompareSettings& s, const Corpus& corpus, A& rnn, 
 
 void run_text(const CompareSettings& s, std::ostream& progress) {
   const auto start = clock_type::now();
-  const Corpus corpus = load_corpus(s.file, s.val_frac, s.lowercase);
+  const Corpus corpus =
+      load_corpus(s.file, s.val_frac, TextCodec(Vocabulary(), s.lowercase, s.keep_crlf));
   const Batcher batcher(corpus.train, s.batch, s.seq_len);
   std::vector<int> val(
       corpus.val.begin(),
@@ -533,7 +534,8 @@ void run_text(const CompareSettings& s, std::ostream& progress) {
                     std::to_string(s.seq_len + 1) + "; use a longer text or a larger --val-frac");
   std::vector<int> prime = default_prime(corpus.vocab);
   if (!s.prime.empty()) {
-    prime = TextCodec(corpus.vocab, s.lowercase).encode(decode_utf8(s.prime, "--prime"), "--prime");
+    prime = TextCodec(corpus.vocab, s.lowercase, s.keep_crlf)
+                .encode(decode_utf8(s.prime, "--prime"), "--prime");
   }
   const int V = corpus.vocab.size();
   const int rnn_hidden =
@@ -889,6 +891,9 @@ ArgParser compare_flags(CompareFlags& f) {
             0, kMaxKneserNeyOrder);
   a.add_string("gaps", &f.gaps, "memory task: the gaps k, separated by commas");
   add_setting_flag(a, "lowercase", &s.lowercase, "fold A-Z to a-z in the text and in --prime");
+  add_setting_flag(
+      a, "keep-crlf", &s.keep_crlf,
+      "keep \\r\\n as two characters (default: read as \\n) in the text and in --prime");
   return a;
 }
 

@@ -33,6 +33,7 @@ struct CompareSettings {
   double clip = 5, dropout = 0.2, reset = 0.2, val_frac = 0.1;
   int seed = 1, threads = 2;
   bool lowercase = false;
+  bool keep_crlf = false;     // --keep-crlf: "\r\n" stays two characters
   bool match_params = false;  // widen the RNN to the LSTM's parameter count
   // What is measured.
   int eval_every = 100;                       // steps between validation losses

@@ -67,7 +67,7 @@ int run(const EvaluateSettings& st, const Checkpoint& ck) {
   // Decoded straight into ids: the text is never held as code points (docs/robustness.md).
   const std::string bytes = read_text_file(st.file);
   std::size_t n = 0;
-  for_each_code_point(bytes, st.file, [&n](char32_t, std::size_t) { ++n; });
+  codec.for_each_char(bytes, st.file, [&n](char32_t) { ++n; });
 
   // Characters the model has never seen have no id: counted, then skipped (or, with --strict,
   // the first one stops it). The rest are scored as one text, as if the skipped ones were not
@@ -76,8 +76,7 @@ int run(const EvaluateSettings& st, const Checkpoint& ck) {
   ids.reserve(n);
   std::size_t position = 0;
   UnknownCharacters unknown;
-  for_each_code_point(bytes, st.file, [&](char32_t c, std::size_t) {
-    c = codec.fold(c);
+  codec.for_each_char(bytes, st.file, [&](char32_t c) {
     const int id = vocab.id(c);
     ++position;
     if (id >= 0) {
@@ -130,9 +129,11 @@ ArgParser evaluate_flags(EvaluateSettings& st) {
                  "ones before it in the window. The characters after the last whole window are\n"
                  "not scored; a text of fewer than T + 1 characters is one window of all of them.\n"
                  "This is how training's validation loss is defined.\n"
-                 "For a model trained with --lowercase, A-Z are folded to a-z first. Characters\n"
-                 "that are then not in the model's vocabulary are counted, reported and skipped:\n"
-                 "the others are scored as one text, as if the skipped ones were not there.");
+                 "The text is read as the model's training text was: \\r\\n as \\n unless it\n"
+                 "trained with --keep-crlf, and A-Z folded to a-z if it trained with --lowercase.\n"
+                 "Characters that are then not in the model's vocabulary are counted, reported\n"
+                 "and skipped: the others are scored as one text, as if the skipped ones were not\n"
+                 "there.");
   args.add_positional("CHECKPOINT", &st.checkpoint, "a checkpoint file", true);
   args.add_positional("FILE", &st.file, "the text to evaluate (UTF-8)", true);
   args.add_int("seq-len", &st.seq_len,

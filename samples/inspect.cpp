@@ -188,13 +188,17 @@ int inspect_program(const InspectSettings& st) {
     if (cks[k].vocabulary != cks[0].vocabulary)
       throw CheckpointError(paths[k] + ": its vocabulary differs from " + paths[0] +
                             "'s, so the two models did not read the same text");
-    if (checkpoint_flag(cks[k], "lowercase", paths[k]) !=
-        checkpoint_flag(cks[0], "lowercase", paths[0]))
+    if (codec_from_checkpoint(cks[k], paths[k]).lowercase() !=
+        codec_from_checkpoint(cks[0], paths[0]).lowercase())
       throw CheckpointError(paths[k] + ": one model folds case (--lowercase) and the other not");
+    if (codec_from_checkpoint(cks[k], paths[k]).keep_crlf() !=
+        codec_from_checkpoint(cks[0], paths[0]).keep_crlf())
+      throw CheckpointError(paths[k] + ": one model keeps Windows line endings (--keep-crlf) " +
+                            "and the other not");
   }
   const TextCodec codec = codec_from_checkpoint(cks[0], paths[0]);
   const double val_frac = checkpoint_fraction(cks[0], paths[0]);
-  const Corpus corpus = load_corpus(st.file, val_frac, codec.lowercase(), codec.vocab());
+  const Corpus corpus = load_corpus(st.file, val_frac, codec);
   if (corpus.val.size() < 2)
     throw TextError(st.file + ": the validation part (the last " + format_fixed(val_frac, 2) +
                     " of the text) has fewer than 2 characters; there is nothing to inspect");

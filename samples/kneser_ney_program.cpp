@@ -48,12 +48,14 @@ ArgParser kneser_ney_flags(KneserNeySettings& s) {
   s.seq_len = trainers.seq_len;
   s.val_frac = trainers.val_frac;
   s.lowercase = trainers.lowercase;
+  s.keep_crlf = trainers.keep_crlf;
   ArgParser a("kneser_ney", "FILE [options]",
               "Fits an interpolated Kneser-Ney character n-gram model on a text's training split\n"
               "and prints its loss on the validation split, in nats and bits per character,\n"
               "for each order asked for (by default orders 1 to 7, one model each), with the\n"
               "discounts D_1 .. D_N it estimated. The text is read as the trainers read it\n"
-              "(UTF-8, the vocabulary of the whole text, --lowercase, the first 1 - val-frac\n"
+              "(UTF-8, \\r\\n read as \\n, the vocabulary of the whole text, --lowercase, the "
+              "first 1 - val-frac\n"
               "trains), and the loss is measured on the windows their validation uses: T + 1\n"
               "characters that overlap by one (T = --seq-len), each window's history starting\n"
               "empty as each network window starts from a zero state. See docs/ngram.md.");
@@ -65,6 +67,8 @@ ArgParser kneser_ney_flags(KneserNeySettings& s) {
                    "T: the validation windows are T + 1 characters, T predictions each");
   add_setting_flag(a, "val-frac", &s.val_frac);
   add_setting_flag(a, "lowercase", &s.lowercase, "fold A-Z to a-z");
+  add_setting_flag(a, "keep-crlf", &s.keep_crlf,
+                   "keep \\r\\n as two characters (default: read as \\n)");
   return a;
 }
 
@@ -73,7 +77,8 @@ int kneser_ney_program(const KneserNeySettings& s, const ArgParser& parsed) {
     throw UsageError("--order and --orders: give one of them");
   const std::vector<int> orders = s.order != 0 ? std::vector<int>{s.order} : parse_orders(s.orders);
 
-  const Corpus corpus = load_corpus(s.file, s.val_frac, s.lowercase);
+  const Corpus corpus =
+      load_corpus(s.file, s.val_frac, TextCodec(Vocabulary(), s.lowercase, s.keep_crlf));
   if (corpus.train.empty())
     throw TextError(s.file + ": the training split has 0 characters; use a longer text or a " +
                     "smaller --val-frac");

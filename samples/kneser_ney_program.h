@@ -17,6 +17,7 @@ struct KneserNeySettings {
   int seq_len = 100;                     // T of the validation windows (kneser_ney_flags sets these
   double val_frac = 0.1;                 // three to the trainers' defaults)
   bool lowercase = false;
+  bool keep_crlf = false;  // --keep-crlf: "\r\n" stays two characters
 };
 
 // The highest order ./kneser_ney fits.

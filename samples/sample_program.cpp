@@ -39,15 +39,17 @@ int run(const SampleSettings& st, const Checkpoint& ck) {
 }  // namespace
 
 ArgParser sample_flags(SampleSettings& st) {
-  ArgParser args("sample", "CHECKPOINT [options]",
-                 "Generates text with a model saved by ./train_lstm or ./train_rnn, streaming it\n"
-                 "to standard output as UTF-8. The model first reads the --prime text, which is\n"
-                 "printed as given. A model trained with --lowercase reads it with A-Z folded to\n"
-                 "a-z; a character that is then not in the model's vocabulary is an error.\n"
-                 "Without --prime the model reads one newline (or, when its vocabulary has none,\n"
-                 "its first character), which is not printed. Then it draws --length characters,\n"
-                 "each fed back in as the next input, and the output ends with a newline. The\n"
-                 "same seed gives the same text.");
+  ArgParser args(
+      "sample", "CHECKPOINT [options]",
+      "Generates text with a model saved by ./train_lstm or ./train_rnn, streaming it\n"
+      "to standard output as UTF-8. The model first reads the --prime text, which is\n"
+      "printed as given. It is read as the model's training text was: \\r\\n as \\n\n"
+      "unless the model trained with --keep-crlf, A-Z folded to a-z if it trained with\n"
+      "--lowercase; a character that is then not in the model's vocabulary is an error.\n"
+      "Without --prime the model reads one newline (or, when its vocabulary has none,\n"
+      "its first character), which is not printed. Then it draws --length characters,\n"
+      "each fed back in as the next input, and the output ends with a newline. The\n"
+      "same seed gives the same text.");
   args.add_positional("CHECKPOINT", &st.checkpoint, "a checkpoint file", true);
   args.add_int("length", &st.length, "characters to generate after the prime", 1, 100000000);
   args.add_double("temperature", &st.temperature,

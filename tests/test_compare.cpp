@@ -334,7 +334,8 @@ TEST_CASE("the loss plot draws the Kneser-Ney n-gram's validation loss, unless -
   std::ostringstream progress;
   run_comparison(s, progress);
   // The n-gram fitted on the training split, scored on the windows the networks are scored on.
-  const Corpus corpus = load_corpus(file, s.val_frac, s.lowercase);
+  const Corpus corpus =
+      load_corpus(file, s.val_frac, TextCodec(Vocabulary(), s.lowercase, s.keep_crlf));
   KneserNey ngram(5, corpus.vocab.size());
   ngram.fit(corpus.train);
   const std::vector<int> val(

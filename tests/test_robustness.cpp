@@ -4,6 +4,7 @@
 // test that proves it; tests/test_docs.cpp checks that each named test exists.
 #include <unistd.h>  // geteuid: the permission tests need a user that permissions apply to
 
+#include <algorithm>
 #include <cmath>
 #include <csignal>
 #include <filesystem>
@@ -981,5 +982,107 @@ TEST_CASE("robustness: output that cannot be written (a full disk behind stdout)
     INFO(args[0] << ": " << read_file(err));
     CHECK(std::stoi(read_file(status)) == 1);
     CHECK(read_file(err).rfind(args[0] + ": cannot write the output: ", 0) == 0);
+  }
+}
+
+TEST_CASE(
+    "Windows line endings: \\r\\n is read as \\n in training, evaluation and sampling "
+    "alike, through the checkpoint; --keep-crlf keeps it",
+    "[robustness]") {
+  TempDir dir;
+  const std::string d = dir.path.string();
+  std::string lf = corpus_text(4000), crlf;
+  for (char c : lf)
+    crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+  const std::string lf_file = dir.write("lf.txt", lf), crlf_file = dir.write("crlf.txt", crlf);
+  const std::string folded = dir.file("folded.ckpt"), kept = dir.file("kept.ckpt");
+  RunResult r = run_program(d, "train_lstm",
+                            with({crlf_file, "--steps", "2", "--checkpoint", folded}, kTiny));
+  REQUIRE(r.status == 0);
+  r = run_program(d, "train_lstm",
+                  with({crlf_file, "--steps", "2", "--keep-crlf", "--checkpoint", kept}, kTiny));
+  REQUIRE(r.status == 0);
+  const Checkpoint f = load_checkpoint(folded), k = load_checkpoint(kept);
+  CHECK(f.setting("keep-crlf", folded) == "0");
+  CHECK(k.setting("keep-crlf", kept) == "1");
+  auto has_cr = [](const Checkpoint& c) {
+    return std::find(c.vocabulary.begin(), c.vocabulary.end(), U'\r') != c.vocabulary.end();
+  };
+  CHECK_FALSE(has_cr(f));
+  CHECK(has_cr(k));
+  CHECK(k.vocabulary.size() == f.vocabulary.size() + 1);
+
+  // ./evaluate: the CRLF text is the LF text to the folding model, nothing skipped.
+  r = run_program(d, "evaluate", {folded, crlf_file});
+  REQUIRE(r.status == 0);
+  CHECK_FALSE(contains(r.out, "skipped"));
+  CHECK(printed_loss(r, crlf_file) ==
+        printed_loss(run_program(d, "evaluate", {folded, lf_file}), lf_file));
+  // The keeping model scores "\r" as a character of its own: another text, another loss.
+  CHECK(printed_loss(run_program(d, "evaluate", {kept, crlf_file}), crlf_file) !=
+        printed_loss(run_program(d, "evaluate", {kept, lf_file}), lf_file));
+
+  // ./sample: a prime with "\r\n" is read as one with "\n" (and printed as given).
+  const std::vector<std::string> greedy = {"--length", "30", "--temperature", "0"};
+  r = run_program(d, "sample", with({folded, "--prime", "the cat\r\n"}, greedy));
+  const RunResult unix_prime =
+      run_program(d, "sample", with({folded, "--prime", "the cat\n"}, greedy));
+  REQUIRE(r.status == 0);
+  REQUIRE(unix_prime.status == 0);
+  CHECK(r.out.substr(0, 9) == "the cat\r\n");
+  CHECK(r.out.substr(9) == unix_prime.out.substr(8));
+
+  // A checkpoint from before --keep-crlf (no such setting) kept "\r\n" as two characters, and
+  // is read that way: its text skips the "\r" it never had.
+  Checkpoint old = f;
+  old.config.erase(std::remove_if(old.config.begin(), old.config.end(),
+                                  [](const auto& kv) { return kv.first == "keep-crlf"; }),
+                   old.config.end());
+  const std::string old_path = dir.file("old.ckpt");
+  save_checkpoint(old_path, old);
+  r = run_program(d, "evaluate", {old_path, crlf_file});
+  REQUIRE(r.status == 0);
+  CHECK(contains(r.out, "carriage return (U+000D)"));
+  r = run_program(d, "train_lstm",
+                  with({crlf_file, "--resume", old_path, "--steps", "3", "--checkpoint", old_path},
+                       {"--minutes", "0", "--quiet"}));
+  INFO(r.err);
+  CHECK(r.status == 1);  // the resumed run reads "\r" and the old vocabulary has none
+  CHECK(contains(r.err, "U+000D"));
+
+  // A resumed run keeps the setting and refuses the other one.
+  r = run_program(d, "train_lstm",
+                  with({crlf_file, "--resume", kept, "--steps", "3", "--checkpoint", kept},
+                       {"--minutes", "0", "--quiet"}));
+  CHECK(r.status == 0);
+  r = run_program(d, "train_lstm",
+                  {crlf_file, "--resume", folded, "--keep-crlf", "--steps", "3", "--checkpoint",
+                   folded, "--minutes", "0", "--quiet"});
+  CHECK(r.status == 2);
+  CHECK(r.err ==
+        "train_lstm: --keep-crlf 1 conflicts with the checkpoint being resumed, which has 0\n");
+}
+
+TEST_CASE("a Latin-1 file gets the iconv hint from every program that reads text", "[robustness]") {
+  TempDir dir;
+  const std::string d = dir.path.string();
+  const std::string ck = charnn::testing::trained_checkpoint(dir);
+  std::string latin1 = corpus_text(2000);
+  latin1[100] = '\xe9';
+  latin1[500] = '\xe8';
+  const std::string file = dir.write("latin1.txt", latin1);
+  const std::string hint =
+      file +
+      ": this looks like Latin-1 text, not UTF-8; convert it first: iconv -f latin1 -t utf-8 " +
+      file + " > " + file + ".utf8\n";
+  for (const auto& [program, args] : std::vector<std::pair<std::string, std::vector<std::string>>>{
+           {"train_lstm", with({file, "--steps", "1"}, kTiny)},
+           {"train_rnn", with({file, "--steps", "1"}, kTiny)},
+           {"evaluate", {ck, file}},
+           {"kneser_ney", {file}}}) {
+    const RunResult r = run_program(d, program, args);
+    INFO(program << ": " << r.err);
+    CHECK(r.status == 1);
+    CHECK(r.err == program + ": " + file + ": invalid UTF-8 at byte 100 (0xe9)\n" + hint);
   }
 }

@@ -311,14 +311,74 @@ TEST_CASE("the corpus: vocabulary of the whole file, first 90% train, last 10% v
     for (int k = 0; k < 100; ++k)
       out << (k < 90 ? 'a' : 'B');
   }
-  const charnn::Corpus c = charnn::load_corpus(path, 0.1, false);
+  const charnn::Corpus c =
+      charnn::load_corpus(path, 0.1, charnn::TextCodec(charnn::Vocabulary(), false));
   CHECK(c.vocab.size() == 2);  // 'B' only occurs in the validation part, and still has an id
   CHECK(c.train.size() == 90);
   CHECK(c.val.size() == 10);
   CHECK(c.val[0] == c.vocab.id(U'B'));
-  const charnn::Corpus lower = charnn::load_corpus(path, 0.1, true);
+  const charnn::Corpus lower =
+      charnn::load_corpus(path, 0.1, charnn::TextCodec(charnn::Vocabulary(), true));
   CHECK(lower.vocab.size() == 2);
   CHECK(lower.vocab.contains(U'b'));
   CHECK_FALSE(lower.vocab.contains(U'B'));
   std::remove(path.c_str());
+}
+
+TEST_CASE("a codec folds \"\\r\\n\" to \"\\n\" unless it keeps CRLF; a lone \"\\r\" stays",
+          "[text]") {
+  using charnn::TextCodec;
+  using charnn::Vocabulary;
+  const TextCodec folding(Vocabulary(), false);
+  const TextCodec keeping(Vocabulary(), false, true);
+  CHECK(folding.folded(U"a\r\nb\r\n") == U"a\nb\n");
+  CHECK(folding.folded(U"a\rb\r\r\n\r") == U"a\rb\r\n\r");  // only the pair folds
+  CHECK(keeping.folded(U"a\r\nb\r\n") == U"a\r\nb\r\n");
+  CHECK(TextCodec(Vocabulary(), true).folded(U"AB\r\nC") == U"ab\nc");
+
+  // for_each_char folds the same way straight from bytes, the end of the text included.
+  for (const std::string& bytes :
+       {std::string("x\r\ny\r"), std::string("\r\n\r\n"), std::string("\xEF\xBB\xBFZ\r\r\n")}) {
+    for (const TextCodec* codec : {&folding, &keeping}) {
+      std::u32string streamed;
+      codec->for_each_char(bytes, "t", [&streamed](char32_t c) { streamed.push_back(c); });
+      CHECK(streamed == codec->folded(charnn::decode_utf8(bytes, "t")));
+    }
+  }
+  const TextCodec codec(Vocabulary::from_text(U"ab\n"), false);
+  CHECK(codec.encode(U"a\r\nb", "--prime") == std::vector<int>{1, 0, 2});
+  CHECK_THROWS_WITH(TextCodec(Vocabulary::from_text(U"ab\n"), false, true).encode(U"a\r\n", "p"),
+                    "p: character carriage return (U+000D) at position 1 is not in the vocabulary");
+}
+
+TEST_CASE("invalid UTF-8 that looks like Latin-1 or Windows-1252 gets a second line on iconv",
+          "[text]") {
+  const auto path = std::filesystem::temp_directory_path() / "charnn_8bit_test.txt";
+  auto error_for = [&path](const std::string& bytes) -> std::string {
+    std::ofstream(path, std::ios::binary) << bytes;
+    try {
+      charnn::read_text_file(path.string());
+    } catch (const charnn::TextError& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  const std::string p = path.string();
+  CHECK(error_for("Caf\xe9 cr\xe8me, na\xefve r\xe9sum\xe9\n") ==
+        p + ": invalid UTF-8 at byte 3 (0xe9)\n" + p +
+            ": this looks like Latin-1 text, not UTF-8; convert it first: iconv -f latin1 -t "
+            "utf-8 " +
+            p + " > " + p + ".utf8");
+  // 0x93 and 0x94 are Windows-1252's curly quotes, control codes in Latin-1.
+  CHECK(error_for("He said \x93hello\x94 in caf\xe9s\n") ==
+        p + ": invalid UTF-8 at byte 8 (0x93)\n" + p +
+            ": this looks like Windows-1252 text, not UTF-8; convert it first: iconv -f "
+            "windows-1252 -t utf-8 " +
+            p + " > " + p + ".utf8");
+  // UTF-8 with one damaged byte: most characters above U+007F are proper multi-byte
+  // sequences, so no hint, the one line only.
+  CHECK(error_for("caf\xc3\xa9, na\xc3\xafve, one bad \xff here, r\xc3\xa9sum\xc3\xa9\n") ==
+        p + ": invalid UTF-8 at byte 23 (0xff)");
+  CHECK(error_for("plain ASCII\n") == "no error");
+  std::filesystem::remove(path);
 }

@@ -4,23 +4,20 @@
 
 namespace charnn {
 
-Corpus load_corpus(const std::string& path, double val_frac, bool lowercase,
-                   const Vocabulary& vocab) {
+Corpus load_corpus(const std::string& path, double val_frac, const TextCodec& codec) {
   // Memory: the file's bytes and one int per character, nothing else of the text's size; the
   // bytes are decoded twice (once for the alphabet and the count, once into ids) instead of
   // being kept as code points (docs/robustness.md, "Large input").
   const std::string bytes = read_text_file(path);
-  const TextCodec folding(Vocabulary(), lowercase);  // only its fold() is used here
-  auto fold = [&folding](char32_t c) { return folding.fold(c); };
   Corpus corpus;
   std::size_t n = 0;
-  if (vocab.size() > 0) {
-    corpus.vocab = vocab;
-    for_each_code_point(bytes, path, [&n](char32_t, std::size_t) { ++n; });
+  if (codec.vocab().size() > 0) {
+    corpus.vocab = codec.vocab();
+    codec.for_each_char(bytes, path, [&n](char32_t) { ++n; });
   } else {
     std::vector<unsigned char> seen(0x110000, 0);  // one flag per code point
-    for_each_code_point(bytes, path, [&](char32_t c, std::size_t) {
-      seen[fold(c)] = 1;
+    codec.for_each_char(bytes, path, [&](char32_t c) {
+      seen[c] = 1;
       ++n;
     });
     corpus.vocab = Vocabulary::from_present(seen);
@@ -30,10 +27,10 @@ Corpus load_corpus(const std::string& path, double val_frac, bool lowercase,
   corpus.train.reserve(n_train);
   corpus.val.reserve(n - n_train);
   std::size_t k = 0;
-  for_each_code_point(bytes, path, [&](char32_t c, std::size_t) {
-    const int id = corpus.vocab.id(fold(c));
+  codec.for_each_char(bytes, path, [&](char32_t c) {
+    const int id = corpus.vocab.id(c);
     if (id < 0)
-      throw TextError(path + ": character " + describe_char(fold(c)) + " at position " +
+      throw TextError(path + ": character " + describe_char(c) + " at position " +
                       std::to_string(k) + " is not in the vocabulary");
     (k < n_train ? corpus.train : corpus.val).push_back(id);
     ++k;

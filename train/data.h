@@ -18,11 +18,11 @@ struct Corpus {
   std::vector<int> val;    // the rest
 };
 
-// Reads and decodes `path` (UTF-8, BOM dropped), folds ASCII case if asked, builds the
-// vocabulary from the whole text (or uses `vocab` when it is not empty, as on resume), and
-// splits it. Errors are TextError with one line naming the file.
-Corpus load_corpus(const std::string& path, double val_frac, bool lowercase,
-                   const Vocabulary& vocab = Vocabulary());
+// Reads and decodes `path` (UTF-8, BOM dropped), folds it as `codec` does (case, CRLF:
+// TextCodec::for_each_char), builds the vocabulary from the whole text (or uses the codec's
+// when it is not empty, as on resume and with --init-from), and splits it. Errors are TextError
+// with one line naming the file.
+Corpus load_corpus(const std::string& path, double val_frac, const TextCodec& codec);
 
 // B streams read the training text side by side: stream b owns the b-th of B equal segments
 // and reads it T characters at a time, so the hidden state it carries from one chunk to the

@@ -47,9 +47,15 @@ inline bool checkpoint_flag(const Checkpoint& ck, const std::string& key, const 
   return value == "1";
 }
 
-// The text codec a checkpoint carries: its vocabulary and its "lowercase" setting.
+// The text codec a checkpoint carries: its vocabulary and its "lowercase" and "keep-crlf"
+// settings. A checkpoint written before --keep-crlf existed has no "keep-crlf": those versions
+// kept "\r\n" as two characters, so it reads as 1 (train/settings.cpp's if_absent says the same).
 inline TextCodec codec_from_checkpoint(const Checkpoint& ck, const std::string& path) {
-  return TextCodec(Vocabulary(ck.vocabulary), checkpoint_flag(ck, "lowercase", path));
+  bool has_keep_crlf = false;
+  for (const auto& entry : ck.config)
+    has_keep_crlf = has_keep_crlf || entry.first == "keep-crlf";
+  const bool keep_crlf = has_keep_crlf ? checkpoint_flag(ck, "keep-crlf", path) : true;
+  return TextCodec(Vocabulary(ck.vocabulary), checkpoint_flag(ck, "lowercase", path), keep_crlf);
 }
 
 template <class Net>

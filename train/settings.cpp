@@ -30,6 +30,15 @@ Setting flag(const char* name, bool S::*member, OnResume r, const char* help) {
 }
 
 constexpr OnResume kKept = OnResume::kKept, kStored = OnResume::kStored, kFree = OnResume::kFree;
+
+// Checkpoints written before --keep-crlf existed read "\r\n" as two characters.
+Setting keep_crlf_flag() {
+  Setting s = flag("keep-crlf", &S::keep_crlf, kKept,
+                   "keep Windows line endings as the two characters \\r\\n (default: read \\r\\n "
+                   "as \\n; the checkpoint records it for ./sample and ./evaluate)");
+  s.if_absent = "1";
+  return s;
+}
 constexpr long kMaxInt = 2000000000;
 
 const Setting& find_setting(const std::string& name) {
@@ -89,8 +98,8 @@ std::string value_text(const Setting& s, const TrainSettings& settings) {
 }
 
 // A stored value read back with the checks of its flag; throws what the flag would.
-void read_stored(const Setting& s, const std::string& value, const Checkpoint& ck,
-                 const std::string& path, TrainSettings& settings) {
+void read_stored(const Setting& s, const std::string& value, const std::string& path,
+                 TrainSettings& settings) {
   if (const auto* f = std::get_if<Field<int>>(&s.field)) {
     settings.*f->member = static_cast<int>(
         parse_int_flag(s.name, value, static_cast<long>(s.min), static_cast<long>(s.max)));
@@ -99,7 +108,10 @@ void read_stored(const Setting& s, const std::string& value, const Checkpoint& c
   } else if (const auto* f = std::get_if<Field<std::string>>(&s.field)) {
     settings.*f->member = parse_choice_flag(s.name, value, s.choices);
   } else if (const auto* f = std::get_if<Field<bool>>(&s.field)) {
-    settings.*f->member = checkpoint_flag(ck, s.name, path);
+    if (value != "1" && value != "0")  // the message of checkpoint_flag (train/model_io.h)
+      throw CheckpointError(path + ": corrupt checkpoint (setting " + s.name + " is '" + value +
+                            "', not 0 or 1)");
+    settings.*f->member = value == "1";
   }
 }
 
@@ -154,6 +166,7 @@ const std::vector<Setting>& train_settings() {
       flag("lowercase", &S::lowercase, kKept,
            "fold A-Z to a-z (the checkpoint records it: ./sample and ./evaluate then fold their "
            "text too)"),
+      keep_crlf_flag(),
       flag("quiet", &S::quiet, kFree, "print only the final summary line (and errors)"),
   };
   return table;
@@ -194,11 +207,21 @@ std::vector<std::pair<std::string, std::string>> settings_to_config(const TrainS
   return config;
 }
 
+std::string stored_setting(const Checkpoint& ck, const Setting& row, const std::string& path) {
+  if (!row.if_absent.empty()) {
+    bool present = false;
+    for (const auto& entry : ck.config)
+      present = present || entry.first == row.name;
+    if (!present) return row.if_absent;
+  }
+  return ck.setting(row.name, path);
+}
+
 void settings_from_checkpoint(const Checkpoint& ck, const std::string& path, const ArgParser& given,
                               TrainSettings& s) {
   for (const Setting& row : train_settings()) {
     if (row.on_resume != OnResume::kKept) continue;
-    const std::string stored = ck.setting(row.name, path);
+    const std::string stored = stored_setting(ck, row, path);
     const std::string now = value_text(row, s);
     if (given.given(row.name) && now != stored)
       throw UsageError("--" + row.name + " " + now +
@@ -206,9 +229,9 @@ void settings_from_checkpoint(const Checkpoint& ck, const std::string& path, con
   }
   for (const Setting& row : train_settings()) {
     if (row.on_resume == OnResume::kFree) continue;
-    const std::string stored = ck.setting(row.name, path);
+    const std::string stored = stored_setting(ck, row, path);
     try {
-      read_stored(row, stored, ck, path, s);
+      read_stored(row, stored, path, s);
     } catch (const UsageError& e) {
       throw CheckpointError(path + ": corrupt checkpoint (setting " + e.what() + ")");
     }

@@ -31,7 +31,7 @@ struct TrainSettings {
   double lr_decay;
   int lr_decay_every, seed;
   double val_frac;
-  bool lowercase;
+  bool lowercase, keep_crlf;
   // When to stop, what to report, where to write (each run gives its own).
   int steps, epochs;
   double minutes;
@@ -64,7 +64,14 @@ struct Setting {
   std::vector<std::string> choices;  // a text's allowed values (empty: any text)
   OnResume on_resume;
   std::string help;  // "{model}" stands for the model's name, rnn or lstm
+  // The value a checkpoint written before the setting existed is read with (what those versions
+  // did); empty when every checkpoint stores the setting.
+  std::string if_absent = "";
 };
+
+// Setting `row` as checkpoint `ck` stores it, or row.if_absent when an older checkpoint lacks
+// it. Throws CheckpointError when it is missing and has no if_absent.
+std::string stored_setting(const Checkpoint& ck, const Setting& row, const std::string& path);
 
 // The table, in the order ./train_lstm --help lists the flags.
 const std::vector<Setting>& train_settings();

@@ -111,6 +111,40 @@ std::u32string decode_utf8(const std::string& bytes, const std::string& source) 
   return text;
 }
 
+namespace {
+
+// Whether invalid UTF-8 looks like text in an 8-bit encoding, and which: "Latin-1" or
+// "Windows-1252", or nullptr. In UTF-8 every character above U+007F is a run of 2 to 4 bytes
+// >= 0x80; in an 8-bit encoding such a character is one byte between ASCII ones. So when most
+// runs of bytes >= 0x80 are a single byte, and there are at least two of them (one stray byte
+// in ASCII text says nothing of its encoding), the text is 8-bit. Windows-1252 puts printable
+// characters (curly quotes, dashes) at 0x80..0x9F, where Latin-1 has control codes that text
+// does not use: any byte there says Windows-1252.
+const char* eight_bit_encoding(const std::string& bytes) {
+  std::size_t runs = 0, single = 0;
+  bool c1 = false;
+  for (std::size_t i = 0; i < bytes.size();) {
+    if (static_cast<unsigned char>(bytes[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t j = i;
+    for (; j < bytes.size() && static_cast<unsigned char>(bytes[j]) >= 0x80; ++j)
+      c1 = c1 || static_cast<unsigned char>(bytes[j]) <= 0x9F;
+    ++runs;
+    single += j - i == 1;
+    i = j;
+  }
+  if (single < 2 || 2 * single <= runs) return nullptr;  // one damaged byte is not an encoding
+  return c1 ? "Windows-1252" : "Latin-1";
+}
+
+const char* iconv_name(const std::string& encoding) {
+  return encoding == "Latin-1" ? "latin1" : "windows-1252";
+}
+
+}  // namespace
+
 std::string read_text_file(const std::string& path) {
   std::string bytes = read_file(path);
   if (bytes.empty()) throw TextError(path + ": the file is empty");
@@ -137,6 +171,17 @@ std::string read_text_file(const std::string& path) {
                     std::to_string(static_cast<const char*>(nul) - bytes.data()) +
                     " is 0 (NUL), which text never contains: this is a binary file, or UTF-16 or "
                     "UTF-32 text");
+  // Checked here, once, so that a file in an 8-bit encoding gets the hint below wherever it is
+  // read; the callers' own decoding then cannot fail. About 1 GB/s.
+  try {
+    for_each_code_point(bytes, path, [](char32_t, std::size_t) {});
+  } catch (const TextError& e) {
+    const char* encoding = eight_bit_encoding(bytes);
+    if (!encoding) throw;
+    throw TextError(std::string(e.what()) + "\n" + path + ": this looks like " + encoding +
+                    " text, not UTF-8; convert it first: iconv -f " + iconv_name(encoding) +
+                    " -t utf-8 " + path + " > " + path + ".utf8");
+  }
   return bytes;
 }
 
@@ -262,11 +307,19 @@ std::vector<int> Vocabulary::encode(const std::u32string& text, const std::strin
   return ids;
 }
 
+std::u32string TextCodec::folded(const std::u32string& text) const {
+  std::u32string out;
+  out.reserve(text.size());
+  for (std::size_t k = 0; k < text.size(); ++k) {
+    if (text[k] == U'\r' && !keep_crlf_ && k + 1 < text.size() && text[k + 1] == U'\n')
+      continue;  // "\r\n" read as "\n"
+    out.push_back(fold(text[k]));
+  }
+  return out;
+}
+
 std::vector<int> TextCodec::encode(const std::u32string& text, const std::string& source) const {
-  std::u32string folded = text;
-  for (char32_t& c : folded)
-    c = fold(c);
-  return vocab_.encode(folded, source);
+  return vocab_.encode(folded(text), source);
 }
 
 std::u32string Vocabulary::decode(const std::vector<int>& ids) const {

@@ -42,7 +42,12 @@ void for_each_code_point(const std::string& bytes, const std::string& source, On
 // "PATH: the file is empty", "PATH: is UTF-16 text (it starts with the UTF-16 byte-order mark
 // FF FE); convert it to UTF-8 first, e.g. with iconv -f UTF-16 -t UTF-8" (also for FE FF and
 // for UTF-32), or "PATH: byte N is 0 (NUL), which text never contains: this is a binary file,
-// or UTF-16/UTF-32 text". read_file's errors pass through.
+// or UTF-16/UTF-32 text", and decode_utf8's error for invalid UTF-8. When the invalid UTF-8
+// looks like Latin-1 or Windows-1252 text (most bytes above 0x7F, and at least two, standing
+// alone between ASCII ones), that error
+// has a second line saying so and how to convert the file:
+// "PATH: this looks like Latin-1 text, not UTF-8; convert it first: iconv -f latin1 -t utf-8
+// PATH > PATH.utf8". read_file's errors pass through.
 std::string read_text_file(const std::string& path);
 
 // Code points to UTF-8. The input is assumed valid (it came from decode_utf8 or a vocabulary).
@@ -95,26 +100,40 @@ class Vocabulary {
 };
 
 // The text codec: how a text becomes ids, which a checkpoint carries (train/model_io.h,
-// codec_from_checkpoint). The vocabulary, and whether A-Z are folded to a-z before a character
-// is looked up (--lowercase). Every program that turns text into ids folds through fold() here.
+// codec_from_checkpoint). The vocabulary, whether A-Z are folded to a-z before a character is
+// looked up (--lowercase), and whether Windows line endings are folded: "\r\n" read as "\n"
+// (the default; --keep-crlf keeps the "\r"). A lone "\r" is left alone. Every program that
+// turns text into ids folds through this class, so the trainer, ./evaluate, ./sample and the
+// others read a file the same way. docs/training.md, "Reading the text", says why CRLF is folded.
 class TextCodec {
  public:
   TextCodec() = default;
-  TextCodec(Vocabulary vocab, bool lowercase) : vocab_(std::move(vocab)), lowercase_(lowercase) {}
+  TextCodec(Vocabulary vocab, bool lowercase, bool keep_crlf = false)
+      : vocab_(std::move(vocab)), lowercase_(lowercase), keep_crlf_(keep_crlf) {}
 
   const Vocabulary& vocab() const { return vocab_; }
   bool lowercase() const { return lowercase_; }
+  bool keep_crlf() const { return keep_crlf_; }
 
   // The character as the vocabulary holds it: folded to lower case when lowercase().
   char32_t fold(char32_t c) const { return lowercase_ ? ascii_lowercase(c) : c; }
   // The id of fold(c), or -1 when the vocabulary has none.
   int id(char32_t c) const { return vocab_.id(fold(c)); }
-  // Every character folded, then encoded: Vocabulary::encode's TextError for an unknown one.
+  // The text as the model reads it: "\r\n" folded to "\n" unless keep_crlf(), then every
+  // character through fold().
+  std::u32string folded(const std::u32string& text) const;
+  // folded(text), encoded: Vocabulary::encode's TextError for an unknown character (its
+  // position counts the folded text's characters).
   std::vector<int> encode(const std::u32string& text, const std::string& source) const;
+  // UTF-8 bytes decoded (for_each_code_point, with its checks) and folded as folded() folds,
+  // one character at a time: calls on_char(c) for each character the model reads.
+  template <class OnChar>
+  void for_each_char(const std::string& bytes, const std::string& source, OnChar on_char) const;
 
  private:
   Vocabulary vocab_;
   bool lowercase_ = false;
+  bool keep_crlf_ = false;
 };
 
 // The haikus corpus (one CSV record per poem, the poem's lines separated by newlines inside the
@@ -175,6 +194,24 @@ void for_each_code_point(const std::string& bytes, const std::string& source, On
     on_char(c, i);
     i += static_cast<std::size_t>(length);
   }
+}
+
+template <class OnChar>
+void TextCodec::for_each_char(const std::string& bytes, const std::string& source,
+                              OnChar on_char) const {
+  bool pending_cr = false;  // a "\r" read, not yet passed on: it may start a "\r\n"
+  for_each_code_point(bytes, source, [&](char32_t c, std::size_t) {
+    if (pending_cr) {
+      pending_cr = false;
+      if (c != U'\n') on_char(fold(U'\r'));  // a lone "\r" stays; "\r\n" gives the "\n" alone
+    }
+    if (c == U'\r' && !keep_crlf_) {
+      pending_cr = true;
+      return;
+    }
+    on_char(fold(c));
+  });
+  if (pending_cr) on_char(fold(U'\r'));
 }
 
 }  // namespace charnn

@@ -127,8 +127,10 @@ class Trainer {
   int run() {
     const TrainSettings& s = s_;
     const bool resuming = !s.resume.empty();
-    const Corpus corpus = load_corpus(s.file, s.val_frac, s.lowercase,
-                                      resuming ? Vocabulary(resumed_.vocabulary) : Vocabulary());
+    const Corpus corpus =
+        load_corpus(s.file, s.val_frac,
+                    TextCodec(resuming ? Vocabulary(resumed_.vocabulary) : Vocabulary(),
+                              s.lowercase, s.keep_crlf));
     const Batcher batcher(corpus.train, s.batch, s.seq_len);
     check_paths();
     check_memory_fits(training_memory_bytes(Net::kGates, corpus.vocab.size(), s.hidden, s.layers,
