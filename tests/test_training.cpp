@@ -231,3 +231,116 @@ TEST_CASE("the trainers' progress samples are --sample-length characters long", 
     }
   }
 }
+
+TEMPLATE_TEST_CASE(
+    "--init-from copies every weight, through each character's new id, into a "
+    "model whose vocabulary gains the new text's characters",
+    "[training]", Rnn<float>, Lstm<float>) {
+  using Model = LanguageModel<TestType>;
+  const Vocabulary old_vocab = Vocabulary::from_text(U"\nabcd");
+  const Vocabulary new_vocab = Vocabulary::from_text(U"\n(abcd)");  // ids of a..d move up by 1
+  typename Model::Config cfg;
+  cfg.vocab = old_vocab.size();
+  cfg.hidden = 5;
+  cfg.layers = 2;
+  Model old_model(cfg);
+  Rng rng(3);
+  old_model.init(rng);
+  Checkpoint ck;
+  ck.model = TestType::kName;
+  ck.vocabulary = old_vocab.symbols();
+  ck.tensors = old_model.layout().tensors();
+  ck.params.assign(old_model.params.begin(), old_model.params.end());
+
+  cfg.vocab = new_vocab.size();
+  Model model(cfg);
+  model.init(rng);
+  const std::vector<float> fresh(model.params.begin(), model.params.end());
+  load_parameters_into_vocabulary(model, new_vocab, ck, "old.ckpt");
+
+  // Every tensor: a dimension of V goes through the ids, the others match index for index.
+  std::size_t copied = 0, kept_fresh = 0;
+  const auto& old_tensors = old_model.layout().tensors();
+  const auto& tensors = model.layout().tensors();
+  REQUIRE(old_tensors.size() == tensors.size());
+  for (std::size_t t = 0; t < tensors.size(); ++t) {
+    const TensorInfo &a = old_tensors[t], &b = tensors[t];
+    INFO(b.name);
+    for (int r = 0; r < b.rows; ++r)
+      for (int c = 0; c < b.cols; ++c) {
+        auto old_index = [&](int i, int old_dim, int new_dim) {
+          if (old_dim == new_dim) return i;          // not a vocabulary dimension
+          return old_vocab.id(new_vocab.symbol(i));  // -1 for '(' and ')'
+        };
+        const int r_old = old_index(r, a.rows, b.rows), c_old = old_index(c, a.cols, b.cols);
+        const std::size_t at = b.offset + static_cast<std::size_t>(r) * b.cols + c;
+        if (r_old < 0 || c_old < 0) {
+          CHECK(model.params[at] == fresh[at]);
+          ++kept_fresh;
+        } else {
+          CHECK(model.params[at] ==
+                old_model.params[a.offset + static_cast<std::size_t>(r_old) * a.cols + c_old]);
+          ++copied;
+        }
+      }
+  }
+  CHECK(copied == old_model.params.size());  // nothing of the old model is lost
+  CHECK(copied + kept_fresh == model.params.size());
+  // The model computes the same logits for text made of the old characters.
+  const std::vector<int> old_ids = old_vocab.encode(U"abca\ndb", "t");
+  const std::vector<int> new_ids = new_vocab.encode(U"abca\ndb", "t");
+  std::vector<float> s_old(old_model.state_layout(1).size(), 0.0f), s_new = s_old;
+  CMat<float> y_old = old_model.logits(old_ids.data(), 1, 7, s_old.data(), s_old.data());
+  const std::vector<float> first(y_old.data, y_old.data + static_cast<std::size_t>(7) * y_old.cols);
+  CMat<float> y_new = model.logits(new_ids.data(), 1, 7, s_new.data(), s_new.data());
+  for (int t = 0; t < 7; ++t)
+    for (int k = 0; k < old_vocab.size(); ++k)
+      CHECK(y_new.row(t)[new_vocab.id(old_vocab.symbol(k))] ==
+            Approx(first[static_cast<std::size_t>(t) * y_old.cols + k]).margin(1e-6));
+  CHECK(s_new == s_old);
+}
+
+TEST_CASE("--init-from starts a new run from a checkpoint's weights on another text",
+          "[training]") {
+  TempDir dir;
+  const std::string text = dir.file("text.txt"), other = dir.file("other.txt");
+  const std::string base = dir.file("base.ckpt"), tuned = dir.file("tuned.ckpt");
+  write(text, generated_corpus(6000));
+  write(other, "(" + generated_corpus(3000) + ")\n");
+  REQUIRE(train<Lstm<float>>(with({text, "--steps", "5", "--checkpoint", base}, kSmall)).status ==
+          0);
+  const charnn::testing::RunResult run = charnn::testing::run_program(
+      dir.path.string(), "train_lstm",
+      {other, "--init-from", base, "--steps", "3", "--seq-len", "20", "--batch", "4",
+       "--checkpoint", tuned, "--eval-every", "3", "--minutes", "0"});
+  INFO(run.err);
+  REQUIRE(run.status == 0);
+  CHECK(run.out.find("starting from the weights of " + base +
+                     "; characters of the text it lacks, added with fresh weights: '(' (U+0028), "
+                     "')' (U+0029)\n") != std::string::npos);
+  Result r;
+  const Checkpoint b = load_checkpoint(base), t = load_checkpoint(tuned);
+  CHECK(t.step == 3);  // a fresh step count, not 5 + 3
+  CHECK(t.vocabulary.size() == b.vocabulary.size() + 2);
+  CHECK(t.setting("hidden", tuned) == b.setting("hidden", base));
+  CHECK(t.setting("batch", tuned) == "4");  // the new run's own training settings
+
+  // The model's size and the way it reads text come from the checkpoint; asking for another
+  // is refused, and so are --resume with --init-from and a checkpoint of the other model.
+  r = train<Lstm<float>>({other, "--init-from", base, "--hidden", "64", "--quiet"});
+  CHECK(r.status == 2);
+  CHECK(r.err ==
+        "train: --hidden 64 conflicts with --init-from " + base + ", whose model has 24\n");
+  r = train<Lstm<float>>({other, "--init-from", base, "--lowercase", "--quiet"});
+  CHECK(r.status == 2);
+  CHECK(r.err ==
+        "train: --lowercase 1 conflicts with --init-from " + base + ", whose model has 0\n");
+  r = train<Lstm<float>>({other, "--init-from", base, "--resume", base, "--quiet"});
+  CHECK(r.status == 2);
+  CHECK(r.err.find("--resume and --init-from: give one of them") != std::string::npos);
+  r = train<Rnn<float>>({other, "--init-from", base, "--quiet"});
+  CHECK(r.status == 1);
+  CHECK(r.err == "train: " + base + " holds a lstm model; fine-tune it with ./train_lstm\n");
+  r = train<Lstm<float>>({other, "--init-from", dir.file("missing.ckpt"), "--quiet"});
+  CHECK(r.status == 1);
+}

@@ -96,4 +96,47 @@ void load_parameters(LanguageModel<Net>& model, const Checkpoint& ck, const std:
     model.params[k] = static_cast<typename Net::Scalar>(ck.params[k]);
 }
 
+// --init-from: the checkpoint's parameters copied into `model`, whose vocabulary `vocab` holds
+// every character of the checkpoint's and possibly more (the new text's). A tensor with a
+// dimension of the vocabulary's size (the input weights of layer 0, the softmax head's weights
+// and bias) is copied row by row or column by column through each character's old and new id;
+// the rows or columns of the added characters keep the values `model` has (its fresh
+// initialisation). Every other tensor is copied whole. The tensors' names and the other
+// dimensions must match, else CheckpointError.
+template <class Net>
+void load_parameters_into_vocabulary(LanguageModel<Net>& model, const Vocabulary& vocab,
+                                     const Checkpoint& ck, const std::string& path) {
+  if (ck.model != Net::kName)
+    throw CheckpointError(path + ": holds a " + ck.model + " model, not " + Net::kName);
+  const Vocabulary old(ck.vocabulary);
+  const int V_old = old.size(), V_new = vocab.size();
+  std::vector<int> new_id(static_cast<std::size_t>(V_old));  // the new id of each old id
+  for (int k = 0; k < V_old; ++k) {
+    new_id[static_cast<std::size_t>(k)] = vocab.id(old.symbol(k));
+    if (new_id[static_cast<std::size_t>(k)] < 0)
+      throw std::logic_error("load_parameters_into_vocabulary: a character was dropped");
+  }
+  const auto& expected = model.layout().tensors();
+  if (ck.tensors.size() != expected.size())
+    throw CheckpointError(path + ": its parameters do not match the model it describes");
+  for (std::size_t t = 0; t < expected.size(); ++t) {
+    const TensorInfo& a = ck.tensors[t];
+    const TensorInfo& b = expected[t];
+    // A dimension that changed is the vocabulary's (the sizes of the layers are the same).
+    const bool rows_by_id = a.rows != b.rows, cols_by_id = a.cols != b.cols;
+    if (a.name != b.name || (rows_by_id && (a.rows != V_old || b.rows != V_new)) ||
+        (cols_by_id && (a.cols != V_old || b.cols != V_new)) ||
+        a.offset + a.size() > ck.params.size())
+      throw CheckpointError(path + ": tensor " + a.name + " does not match the model");
+    for (int r = 0; r < a.rows; ++r)
+      for (int c = 0; c < a.cols; ++c) {
+        const int r_new = rows_by_id ? new_id[static_cast<std::size_t>(r)] : r;
+        const int c_new = cols_by_id ? new_id[static_cast<std::size_t>(c)] : c;
+        model.params[b.offset + static_cast<std::size_t>(r_new) * b.cols + c_new] =
+            static_cast<typename Net::Scalar>(
+                ck.params[a.offset + static_cast<std::size_t>(r) * a.cols + c]);
+      }
+  }
+}
+
 }  // namespace charnn

@@ -158,6 +158,10 @@ const std::vector<Setting>& train_settings() {
            "where to save checkpoints (default: {model}.ckpt; the best one goes beside it as "
            "NAME.best.ckpt)"),
       text("resume", &S::resume, "", {}, kFree, "continue the run saved in this checkpoint"),
+      text("init-from", &S::init_from, "", {}, kFree,
+           "start from this checkpoint's weights on a new text (fine-tuning): its size, "
+           "vocabulary, --lowercase and --keep-crlf are kept, characters it lacks are added, "
+           "and the optimizer and the step count start afresh"),
       text("log", &S::log, "", {}, kFree,
            "write a CSV line per evaluation to this file (a new run replaces the file, "
            "--resume appends to it)"),
@@ -215,6 +219,23 @@ std::string stored_setting(const Checkpoint& ck, const Setting& row, const std::
     if (!present) return row.if_absent;
   }
   return ck.setting(row.name, path);
+}
+
+void model_settings_from_checkpoint(const Checkpoint& ck, const std::string& path,
+                                    const ArgParser& given, TrainSettings& s) {
+  for (const char* name : {"hidden", "layers", "lowercase", "keep-crlf"}) {
+    const Setting& row = find_setting(name);
+    const std::string stored = stored_setting(ck, row, path);
+    const std::string now = value_text(row, s);
+    if (given.given(row.name) && now != stored)
+      throw UsageError("--" + row.name + " " + now + " conflicts with --init-from " + path +
+                       ", whose model has " + stored);
+    try {
+      read_stored(row, stored, path, s);
+    } catch (const UsageError& e) {
+      throw CheckpointError(path + ": corrupt checkpoint (setting " + e.what() + ")");
+    }
+  }
 }
 
 void settings_from_checkpoint(const Checkpoint& ck, const std::string& path, const ArgParser& given,

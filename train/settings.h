@@ -36,7 +36,7 @@ struct TrainSettings {
   int steps, epochs;
   double minutes;
   int threads, eval_every, sample_every, sample_length, print_every;
-  std::string checkpoint, resume, log;
+  std::string checkpoint, resume, init_from, log;
   bool quiet;
 };
 
@@ -96,6 +96,13 @@ void add_setting_flag(ArgParser& a, const std::string& name, bool* target,
 // checkpoint keeps: integers in decimal, numbers with 17 significant digits (they read back bit
 // for bit), flags as "1" or "0".
 std::vector<std::pair<std::string, std::string>> settings_to_config(const TrainSettings& s);
+
+// On --init-from: the settings that make the model and the way it reads text (hidden, layers,
+// lowercase, keep-crlf) from checkpoint `ck` into `s`; everything else is this run's own. A
+// setting among those named on the command line with another value is a UsageError
+// "--KEY VALUE conflicts with --init-from PATH, whose model has STORED".
+void model_settings_from_checkpoint(const Checkpoint& ck, const std::string& path,
+                                    const ArgParser& given, TrainSettings& s);
 
 // On --resume: the stored settings of checkpoint `ck` (read from `path`) into `s`. First every
 // kKept setting named on the command line (`given`) must have the stored value, else UsageError

@@ -101,6 +101,18 @@ class Trainer {
   // computation (when to stop, how often to report, where to write, threads) may be given anew.
   void complete_settings(const ArgParser& flags) {
     if (s_.checkpoint.empty()) s_.checkpoint = std::string(Net::kName) + ".ckpt";
+    if (!s_.init_from.empty()) {
+      if (!s_.resume.empty())
+        throw UsageError(
+            "--resume and --init-from: give one of them (--resume continues a run, "
+            "--init-from starts a new one from a model's weights)");
+      init_ = load_checkpoint(s_.init_from);
+      if (init_.model != Net::kName)
+        throw std::runtime_error(s_.init_from + " holds a " + init_.model +
+                                 " model; fine-tune it with ./train_" + init_.model);
+      model_settings_from_checkpoint(init_, s_.init_from, flags, s_);
+      return;
+    }
     if (s_.resume.empty()) return;
     resumed_ = load_checkpoint(s_.resume);
     if (resumed_.model != Net::kName)
@@ -126,11 +138,24 @@ class Trainer {
 
   int run() {
     const TrainSettings& s = s_;
-    const bool resuming = !s.resume.empty();
+    const bool resuming = !s.resume.empty(), initing = !s.init_from.empty();
+    // The vocabulary: the resumed run's; with --init-from the model's, with the characters of
+    // the new text it lacks added; else the text's own.
+    Vocabulary vocab;
+    std::vector<char32_t> added;
+    if (resuming) vocab = Vocabulary(resumed_.vocabulary);
+    if (initing) {
+      const Vocabulary own =
+          load_corpus(s.file, s.val_frac, TextCodec(Vocabulary(), s.lowercase, s.keep_crlf)).vocab;
+      std::vector<unsigned char> present(0x110000, 0);
+      for (char32_t c : init_.vocabulary)
+        present[c] = 1;
+      for (char32_t c : own.symbols())
+        if (!present[c]) added.push_back(c), present[c] = 1;
+      vocab = Vocabulary::from_present(present);
+    }
     const Corpus corpus =
-        load_corpus(s.file, s.val_frac,
-                    TextCodec(resuming ? Vocabulary(resumed_.vocabulary) : Vocabulary(),
-                              s.lowercase, s.keep_crlf));
+        load_corpus(s.file, s.val_frac, TextCodec(vocab, s.lowercase, s.keep_crlf));
     const Batcher batcher(corpus.train, s.batch, s.seq_len);
     check_paths();
     check_memory_fits(training_memory_bytes(Net::kGates, corpus.vocab.size(), s.hidden, s.layers,
@@ -157,6 +182,9 @@ class Trainer {
       restore(model, opt, ts);
     } else {
       model.init(rng);
+      // Fine-tuning: the weights are the checkpoint's; only an added character's rows keep the
+      // fresh values just drawn. The optimizer, the step count and the carried state start anew.
+      if (initing) load_parameters_into_vocabulary(model, corpus.vocab, init_, s.init_from);
     }
     const double elapsed_before = ts.elapsed_seconds;  // training time of the earlier runs
 
@@ -166,6 +194,14 @@ class Trainer {
 
     const std::int64_t cpe = batcher.chunks_per_epoch();
     const std::int64_t chars_per_step = static_cast<std::int64_t>(s.batch) * s.seq_len;
+    if (initing) {
+      std::string list;
+      for (char32_t c : added)
+        list += (list.empty() ? "" : ", ") + describe_char(c);
+      say("starting from the weights of " + s.init_from +
+          (added.empty() ? std::string(", whose vocabulary has every character of the text")
+                         : "; characters of the text it lacks, added with fresh weights: " + list));
+    }
     say((resuming ? "resuming " + s.resume + " at step " + std::to_string(ts.step) + ": "
                   : std::string("training ")) +
         Net::kName + " " + std::to_string(s.layers) + "x" + std::to_string(s.hidden) + " (" +
@@ -434,6 +470,7 @@ class Trainer {
   SampleFn sample_;
   TrainSettings s_;
   Checkpoint resumed_;
+  Checkpoint init_;  // --init-from's checkpoint
   StatusLine status_{stdout_is_terminal()};
 };
 
