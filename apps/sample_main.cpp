@@ -5,5 +5,6 @@
 int main(int argc, char** argv) {
   charnn::SampleSettings settings;
   charnn::ArgParser flags = charnn::sample_flags(settings);
-  return charnn::run_program(flags, argc, argv, [&] { return charnn::sample_program(settings); });
+  return charnn::run_program(flags, argc, argv,
+                             [&] { return charnn::sample_program(settings, flags); });
 }

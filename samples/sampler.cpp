@@ -1,8 +1,9 @@
-// The sampler's math: (P1) temperature softmax, (P2) top-k, (P3) the τ = 0 argmax, (P4) the
-// inverse-CDF draw. docs/sampling.md derives each one; the labels below point to it.
+// The sampler's math: (P1) temperature softmax, (P2) top-k, (P3) the τ = 0 argmax, (P5) top-p,
+// (P4) the inverse-CDF draw. docs/sampling.md derives each one; the labels below point to it.
 //
 // Shapes: V vocabulary. logits y (V) is one row of LanguageModel::logits; p (V) the
-// probabilities. Everything is computed in double, whether the model runs in float or double.
+// probabilities; scratch (V) top-p's sorted copy of p. Everything is computed in double,
+// whether the model runs in float or double.
 #include "samples/sampler.h"
 
 #include <algorithm>
@@ -25,6 +26,11 @@ void check_options(int V, const SamplerOptions& opt) {
   }
   if (opt.top_k < 0)
     throw std::invalid_argument("sampler: top-k must be >= 0, got " + std::to_string(opt.top_k));
+  if (!(opt.top_p > 0 && opt.top_p <= 1)) {  // false for NaN too
+    std::ostringstream msg;
+    msg << "sampler: top-p must be above 0 and at most 1, got " << opt.top_p;
+    throw std::invalid_argument(msg.str());
+  }
 }
 
 template <class S>
@@ -48,10 +54,54 @@ int argmax(const S* y, int V) {
   return best;
 }
 
+// (P5) top-p on a distribution p (V) that sums to 1: only the shortest prefix of the ids sorted
+// by probability (largest first, the lower id first among equal ones) whose mass reaches P keeps
+// its probability, renormalised; the other ids get 0. scratch (V) receives a sorted copy of p.
+void top_p_filter(double* p, int V, double P, double* scratch) {
+  // Sorting the values alone is enough to find where the prefix ends: equal values are
+  // interchangeable in the running sum, so the order among tied ids does not change the mass.
+  std::copy(p, p + V, scratch);
+  std::sort(scratch, scratch + V, std::greater<double>());
+  double mass = 0;
+  int n = 0;  // the prefix's length
+  while (n < V && mass < P)
+    mass += scratch[n++];  // (P5) Σ of the n largest, until it reaches P
+  if (mass < P) return;    // rounding kept the total below P: every id stays
+  // The prefix is every id with p above t = its smallest value, then of the ids whose p equals
+  // t the lowest ones, as many as the prefix holds (t > 0: adding a 0 cannot reach P first).
+  const double t = scratch[n - 1];
+  int above = 0;
+  for (int j = 0; j < V; ++j)
+    above += p[j] > t ? 1 : 0;
+  int ties_left = n - above;  // >= 1
+  double sum = 0;
+  for (int j = 0; j < V; ++j) {
+    bool kept = p[j] > t;
+    if (!kept && p[j] == t && ties_left > 0) {
+      kept = true;  // (P5) a tie at the boundary: the lowest ids win
+      --ties_left;
+    }
+    if (!kept) p[j] = 0;  // (P5) outside the nucleus
+    sum += p[j];
+  }
+  // Divided rather than multiplied by 1/sum: a nucleus of one id then gets exactly 1 (x / x is
+  // exact, x · (1/x) need not be).
+  for (int j = 0; j < V; ++j)
+    p[j] /= sum;  // (P5) renormalised over the nucleus
+}
+
 }  // namespace
 
 template <class S>
 void sampling_distribution(const S* logits, int V, const SamplerOptions& opt, double* p) {
+  check_options(V, opt);
+  std::vector<double> scratch(opt.top_p < 1 && opt.temperature != 0 ? V : 0);
+  sampling_distribution(logits, V, opt, p, scratch.data());
+}
+
+template <class S>
+void sampling_distribution(const S* logits, int V, const SamplerOptions& opt, double* p,
+                           double* scratch) {
   check_options(V, opt);
   check_logits(logits, V);
 
@@ -97,6 +147,8 @@ void sampling_distribution(const S* logits, int V, const SamplerOptions& opt, do
   const double inv = 1.0 / sum;
   for (int j = 0; j < V; ++j)
     p[j] *= inv;  // (P1) divide by the sum: the probabilities add up to 1
+
+  if (opt.top_p < 1) top_p_filter(p, V, opt.top_p, scratch);  // (P5) after (P1) and (P2)
 }
 
 template <class S>
@@ -107,9 +159,10 @@ int sample_next(const S* logits, int V, const SamplerOptions& opt, Rng& rng,
     check_logits(logits, V);
     return argmax(logits, V);
   }
-  if (work.size() < static_cast<std::size_t>(V)) work.resize(static_cast<std::size_t>(V));
+  const std::size_t need = 2 * static_cast<std::size_t>(V);  // p, then top-p's scratch
+  if (work.size() < need) work.resize(need);
   double* p = work.data();
-  sampling_distribution(logits, V, opt, p);
+  sampling_distribution(logits, V, opt, p, p + V);
 
   // (P4) inverse CDF: the smallest j with p_0 + ... + p_j > u. Strict '>' means an id with
   // p_j = 0 can never be returned: adding 0 cannot carry the sum past u.
@@ -128,6 +181,10 @@ int sample_next(const S* logits, int V, const SamplerOptions& opt, Rng& rng,
 
 template void sampling_distribution<float>(const float*, int, const SamplerOptions&, double*);
 template void sampling_distribution<double>(const double*, int, const SamplerOptions&, double*);
+template void sampling_distribution<float>(const float*, int, const SamplerOptions&, double*,
+                                           double*);
+template void sampling_distribution<double>(const double*, int, const SamplerOptions&, double*,
+                                            double*);
 template int sample_next<float>(const float*, int, const SamplerOptions&, Rng&,
                                 std::vector<double>&);
 template int sample_next<double>(const double*, int, const SamplerOptions&, Rng&,

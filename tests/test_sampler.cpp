@@ -1,4 +1,5 @@
-// The sampler: temperature, top-k, the τ = 0 argmax and the inverse-CDF draw (docs/sampling.md).
+// The sampler: temperature, top-k, top-p, the τ = 0 argmax and the inverse-CDF draw
+// (docs/sampling.md).
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -94,6 +95,8 @@ double chi_square_999(int d) {
   switch (d) {
     case 3:
       return 16.266;
+    case 4:
+      return 18.467;
     case 7:
       return 24.322;
     default:
@@ -103,6 +106,40 @@ double chi_square_999(int d) {
 }
 
 const std::vector<double> kLogits = {1.2, -0.3, 0.5, 2.0, -1.5, 0.0, 0.9, -0.7};  // V = 8
+
+// The nucleus of a distribution p, written out the obvious way: the ids sorted by probability,
+// largest first and the lower id first among equal ones, and the shortest prefix of that order
+// whose probabilities add up to at least P (all ids when none does).
+std::vector<int> nucleus(const std::vector<double>& p, double P) {
+  std::vector<int> ids(p.size());
+  for (std::size_t j = 0; j < ids.size(); ++j)
+    ids[j] = static_cast<int>(j);
+  std::sort(ids.begin(), ids.end(),
+            [&](int a, int b) { return p[a] > p[b] || (p[a] == p[b] && a < b); });
+  std::vector<int> kept;
+  double mass = 0;
+  for (int j : ids) {
+    if (mass >= P) break;
+    kept.push_back(j);
+    mass += p[j];
+  }
+  return kept;
+}
+
+// p restricted to the ids in `kept` and renormalised (0 elsewhere).
+std::vector<double> restricted(const std::vector<double>& p, const std::vector<int>& kept) {
+  std::vector<double> out(p.size(), 0.0);
+  double sum = 0;
+  for (int j : kept)
+    sum += p[j];
+  for (int j : kept)
+    out[j] = p[j] / sum;
+  return out;
+}
+
+bool has(const std::vector<int>& ids, int j) {
+  return std::find(ids.begin(), ids.end(), j) != ids.end();
+}
 
 }  // namespace
 
@@ -234,6 +271,165 @@ TEST_CASE("top-k with k = 1 is the argmax at every temperature", "[sampler]") {
     for (double tau : {0.01, 1.0, 100.0})
       CHECK(sample_next(y.data(), 9, SamplerOptions{tau, 1}, rng, work) == best);
   }
+}
+
+TEST_CASE(
+    "top-p keeps the hand-computed nucleus, renormalised, ties at the boundary to the lowest ids",
+    "[sampler]") {
+  // y = (2, 1, 0.1) at τ = 1: p = (0.6590, 0.2424, 0.0986), the example of docs/sampling.md.
+  const std::vector<double> y = {2.0, 1.0, 0.1};
+  const double e = std::exp(1.0), z = std::exp(2.0) + e + std::exp(0.1);
+  auto p_of = [&](SamplerOptions opt) { return distribution(y, opt); };
+  SamplerOptions opt;
+  opt.top_p = 0.5;  // 0.6590 >= 0.5: id 0 alone
+  auto p = p_of(opt);
+  CHECK(p[0] == Approx(1.0).epsilon(1e-15));
+  CHECK(p[1] == 0);
+  CHECK(p[2] == 0);
+  opt.top_p = 0.8;  // 0.6590 < 0.8 <= 0.9014: ids 0 and 1, as e² : e = e : 1
+  p = p_of(opt);
+  CHECK(p[0] == Approx(e / (e + 1)).epsilon(1e-14));  // 0.7311
+  CHECK(p[1] == Approx(1 / (e + 1)).epsilon(1e-14));  // 0.2689
+  CHECK(p[2] == 0);
+  opt.top_p = 0.95;  // all three are needed: the distribution of (P1)
+  p = p_of(opt);
+  CHECK(p[0] == Approx(std::exp(2.0) / z).epsilon(1e-14));
+  CHECK(p[2] == Approx(std::exp(0.1) / z).epsilon(1e-14));
+  // After the temperature: at τ = 0.5, p = (0.8638, 0.1169, 0.0193), so 0.85 needs id 0 only,
+  // where at τ = 1 it needs ids 0 and 1.
+  CHECK(p_of({0.5, 0, 0.85}) == std::vector<double>{1, 0, 0});
+  CHECK(p_of({1.0, 0, 0.85})[1] > 0);
+  // After top-k: k = 2 leaves (0.7311, 0.2689, 0), so 0.7 needs id 0 only; without top-k,
+  // 0.6590 < 0.7 and id 1 is needed too.
+  CHECK(p_of({1.0, 2, 0.7}) == std::vector<double>{1, 0, 0});
+  p = p_of({1.0, 0, 0.7});
+  CHECK(p[1] == Approx(1 / (e + 1)).epsilon(1e-14));
+
+  // Ties: ids 1, 2, 3 share a = e / (3e + 2) = 0.2677. P = 0.5 needs two of them: the lowest.
+  const std::vector<double> tied = {0.0, 1.0, 1.0, 1.0, 0.0};
+  CHECK(distribution(tied, {1.0, 0, 0.5}) == std::vector<double>{0, 0.5, 0.5, 0, 0});
+  CHECK(distribution(tied, {1.0, 0, 0.2}) == std::vector<double>{0, 1, 0, 0, 0});
+  p = distribution(tied, {1.0, 0, 0.6});  // 3a = 0.803: all three tied ids, 1/3 each
+  for (int j : {1, 2, 3})
+    CHECK(p[j] == Approx(1.0 / 3).epsilon(1e-15));
+  CHECK(p[0] == 0);
+  CHECK(p[4] == 0);
+}
+
+TEST_CASE("top-p sampling never returns an id outside the smallest set whose mass reaches P",
+          "[sampler]") {
+  Rng logits_rng(59);
+  std::vector<std::vector<double>> rows = {kLogits,
+                                           {0.0, 1.0, 3.0, 1.0, -2.0, 1.0},   // ties below the top
+                                           std::vector<double>(5, 4.0),       // all tied
+                                           {2.0, 2.0, 0.5, 0.5, 0.5, -1.0}};  // ties at the top
+  for (int r = 0; r < 3; ++r)
+    rows.push_back(random_vector<double>(12, logits_rng, 2.0));
+  std::vector<double> work;
+  int checked_rows = 0;
+  for (const auto& y : rows) {
+    const int V = static_cast<int>(y.size());
+    for (double tau : {1.0, 0.7})
+      for (int k : {0, 4})
+        for (double P : {0.3, 0.5, 0.75, 0.9, 0.99}) {
+          // The nucleus of the distribution top-p starts from: after temperature and top-k.
+          const auto before = distribution(y, {tau, k, 1.0});
+          const auto kept = nucleus(before, P);
+          const SamplerOptions opt{tau, k, P};
+          const auto p = distribution(y, opt);
+          INFO("row " << checked_rows << ", tau " << tau << ", k " << k << ", P " << P);
+          for (int j = 0; j < V; ++j)
+            CHECK((p[j] > 0) == has(kept, j));
+          std::vector<long> counts(static_cast<std::size_t>(V), 0);
+          Rng rng(static_cast<std::uint64_t>(1000 * checked_rows + 10 * k) + 7);
+          for (int draw = 0; draw < 5000; ++draw)
+            ++counts[static_cast<std::size_t>(sample_next(y.data(), V, opt, rng, work))];
+          for (int j = 0; j < V; ++j) {
+            INFO("id " << j << ", count " << counts[j]);
+            if (!has(kept, j)) CHECK(counts[j] == 0);
+            if (has(kept, j) && p[j] > 0.01) CHECK(counts[j] > 0);
+          }
+        }
+    ++checked_rows;
+  }
+  CHECK(checked_rows == 7);
+}
+
+TEST_CASE(
+    "top-p: empirical frequencies of 200,000 draws pass a chi-square test against the nucleus",
+    "[sampler]") {
+  const int V = 8;
+  const long n = 200000;
+  struct Case {
+    double tau;
+    int k;
+    double P;
+    std::uint64_t seed;
+    int kept;  // the size of the nucleus (docs/sampling.md lists the running sums)
+  };
+  for (const Case c : {Case{1.0, 0, 0.8, 11, 4}, Case{1.0, 0, 0.9, 12, 5},
+                       Case{0.5, 0, 0.95, 13, 4}, Case{0.8, 6, 0.92, 14, 4}}) {
+    // The expected distribution: the reference softmax over the top-k, restricted to the nucleus.
+    const auto full = reference(kLogits, c.tau, c.k ? k_largest(kLogits, c.k) : std::vector<int>{});
+    const auto kept = nucleus(full, c.P);
+    REQUIRE(static_cast<int>(kept.size()) == c.kept);
+    const auto q = restricted(full, kept);
+    std::vector<long> counts(V, 0);
+    Rng rng(c.seed);
+    std::vector<double> work;
+    for (long draw = 0; draw < n; ++draw)
+      ++counts[sample_next(kLogits.data(), V, SamplerOptions{c.tau, c.k, c.P}, rng, work)];
+    const double bound = chi_square_999(c.kept - 1);
+    const double x2 = chi_square(counts, q);
+    INFO("tau " << c.tau << ", top-k " << c.k << ", top-p " << c.P << ": X² = " << x2 << ", bound "
+                << bound);
+    CHECK(x2 < bound);
+    // The test can tell: the distribution before top-p, or a nucleus one id larger, is rejected.
+    CHECK(chi_square(counts, full) > 100 * bound);
+    std::vector<int> larger = nucleus(full, 1.0);
+    larger.resize(kept.size() + 1);
+    CHECK(chi_square(counts, restricted(full, larger)) > 100 * bound);
+  }
+}
+
+TEST_CASE("top-p = 1 changes nothing, a tiny top-p is the argmax, temperature 0 ignores top-p",
+          "[sampler]") {
+  Rng logits_rng(61);
+  std::vector<double> work;
+  for (int trial = 0; trial < 100; ++trial) {
+    const auto y = random_vector<float>(9, logits_rng, 3.0);
+    const int best = static_cast<int>(std::max_element(y.begin(), y.end()) - y.begin());
+    for (int k : {0, 3}) {
+      std::vector<double> plain(9), one(9);
+      sampling_distribution(y.data(), 9, SamplerOptions{0.9, k}, plain.data());
+      sampling_distribution(y.data(), 9, SamplerOptions{0.9, k, 1.0}, one.data());
+      CHECK(plain == one);  // bit for bit
+      // The same draws with the same seed.
+      Rng a(trial), b(trial);
+      for (int draw = 0; draw < 20; ++draw)
+        CHECK(sample_next(y.data(), 9, SamplerOptions{0.9, k}, a, work) ==
+              sample_next(y.data(), 9, SamplerOptions{0.9, k, 1.0}, b, work));
+      // P below the largest probability keeps exactly the argmax, at any temperature.
+      for (double tau : {0.3, 1.0, 5.0}) {
+        std::vector<double> p(9);
+        sampling_distribution(y.data(), 9, SamplerOptions{tau, k, 1e-9}, p.data());
+        for (int j = 0; j < 9; ++j)
+          CHECK((p[j] > 0) == (j == best));
+        CHECK(p[best] == Approx(1.0).epsilon(1e-15));
+        CHECK(sample_next(y.data(), 9, SamplerOptions{tau, k, 1e-9}, a, work) == best);
+      }
+    }
+  }
+  // Ties at the top: the lower id is the argmax.
+  const std::vector<double> ties = {0.5, 2.0, -1.0, 2.0};
+  CHECK(distribution(ties, {1.0, 0, 1e-9}) == std::vector<double>{0, 1, 0, 0});
+  // τ = 0: the argmax whatever top-p, and no random number.
+  Rng rng(67);
+  const Rng before = rng;
+  CHECK(sample_next(ties.data(), 4, SamplerOptions{0.0, 0, 0.3}, rng, work) == 1);
+  CHECK(distribution(ties, {0.0, 0, 0.3}) == std::vector<double>{0, 1, 0, 0});
+  Rng untouched = before;
+  CHECK(rng.engine() == untouched.engine());
 }
 
 // Pearson's chi-square goodness-of-fit test. n = 200,000 draws with a fixed seed; the counts O_j
@@ -370,8 +566,10 @@ TEST_CASE("bad options and non-finite logits are rejected before any random numb
   std::vector<double> work, p(8);
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const double inf = std::numeric_limits<double>::infinity();
-  for (const SamplerOptions& bad : {SamplerOptions{-1.0, 0}, SamplerOptions{nan, 0},
-                                    SamplerOptions{-inf, 0}, SamplerOptions{1.0, -1}}) {
+  for (const SamplerOptions& bad :
+       {SamplerOptions{-1.0, 0}, SamplerOptions{nan, 0}, SamplerOptions{-inf, 0},
+        SamplerOptions{1.0, -1}, SamplerOptions{1.0, 0, 0.0}, SamplerOptions{1.0, 0, -0.5},
+        SamplerOptions{1.0, 0, 1.5}, SamplerOptions{1.0, 0, nan}, SamplerOptions{0.0, 0, 0.0}}) {
     CHECK_THROWS_AS(sample_next(kLogits.data(), 8, bad, rng, work), std::invalid_argument);
     CHECK_THROWS_AS(sampling_distribution(kLogits.data(), 8, bad, p.data()), std::invalid_argument);
   }
@@ -392,10 +590,10 @@ TEST_CASE("the scratch vector is grown once and then reused", "[sampler]") {
   Rng rng(47);
   std::vector<double> work;
   sample_next(kLogits.data(), 8, SamplerOptions{}, rng, work);
-  REQUIRE(work.size() >= 8);
+  REQUIRE(work.size() >= 16);  // p and top-p's sorted copy
   const double* data = work.data();
   for (int draw = 0; draw < 100; ++draw)
-    sample_next(kLogits.data(), 8, SamplerOptions{0.9, draw % 5}, rng, work);
+    sample_next(kLogits.data(), 8, SamplerOptions{0.9, draw % 5, draw % 3 ? 0.8 : 1.0}, rng, work);
   CHECK(work.data() == data);
 }
 
