@@ -134,7 +134,7 @@ TEST_CASE("beam search finds the most likely sequence where greedy decoding does
   }
 }
 
-TEST_CASE("beam search with K >= V^(L-1) is exhaustive search; K = 1 is greedy (random tables)",
+TEST_CASE("beam search with K >= V^(L-1) is exhaustive search, K = 1 is greedy (random tables)",
           "[sampler][beam]") {
   Rng rng(71);
   const int V = 3, L = 5;

@@ -216,7 +216,7 @@ TEST_CASE("memory task sequences: marker, filler, cue, and the marker as the las
   CHECK(kinds >= 6);  // 50 draws of 8 markers
 }
 
-TEST_CASE("an LSTM learns the memory task at a short gap; an untrained one is at chance",
+TEST_CASE("an LSTM learns the memory task at a short gap, an untrained one is at chance",
           "[compare]") {
   set_thread_count(1);
   MemorySettings s;

@@ -374,8 +374,9 @@ TEST_CASE("evaluate: windows of --seq-len + 1 characters that share their end ch
                      "(one to read, one to predict)\n");
 }
 
-TEST_CASE("sample and evaluate: --lowercase folds the prime and the text; no prime is a newline",
-          "[robustness]") {
+TEST_CASE(
+    "sample and evaluate: --lowercase folds the prime and the text, and no prime is a newline",
+    "[robustness]") {
   TempDir dir;
   const std::string d = dir.path.string();
   const std::string text = dir.write("train.txt", corpus_text(4000));
@@ -986,8 +987,8 @@ TEST_CASE("robustness: output that cannot be written (a full disk behind stdout)
 }
 
 TEST_CASE(
-    "Windows line endings: \\r\\n is read as \\n in training, evaluation and sampling "
-    "alike, through the checkpoint; --keep-crlf keeps it",
+    "Windows line endings: CRLF is read as LF in training, evaluation and sampling alike, "
+    "through the checkpoint, and --keep-crlf keeps it",
     "[robustness]") {
   TempDir dir;
   const std::string d = dir.path.string();

@@ -325,8 +325,7 @@ TEST_CASE("the corpus: vocabulary of the whole file, first 90% train, last 10% v
   std::remove(path.c_str());
 }
 
-TEST_CASE("a codec folds \"\\r\\n\" to \"\\n\" unless it keeps CRLF; a lone \"\\r\" stays",
-          "[text]") {
+TEST_CASE("a codec reads CRLF as LF unless it keeps CRLF, and a lone CR stays", "[text]") {
   using charnn::TextCodec;
   using charnn::Vocabulary;
   const TextCodec folding(Vocabulary(), false);

@@ -233,7 +233,7 @@ TEST_CASE("the trainers' progress samples are --sample-length characters long", 
 }
 
 TEMPLATE_TEST_CASE(
-    "--init-from copies every weight, through each character's new id, into a "
+    "fine-tuning (--init-from) copies every weight, through each character's new id, into a "
     "model whose vocabulary gains the new text's characters",
     "[training]", Rnn<float>, Lstm<float>) {
   using Model = LanguageModel<TestType>;
@@ -300,7 +300,7 @@ TEMPLATE_TEST_CASE(
   CHECK(s_new == s_old);
 }
 
-TEST_CASE("--init-from starts a new run from a checkpoint's weights on another text",
+TEST_CASE("fine-tuning (--init-from) starts a new run from a checkpoint's weights on another text",
           "[training]") {
   TempDir dir;
   const std::string text = dir.file("text.txt"), other = dir.file("other.txt");
