@@ -62,14 +62,15 @@ class LanguageModel {
   }
 
   // The logits (S1) of the next character after every input, (N,V) with row t*B + b, for
-  // sampling and inspection: the forward pass without targets or loss. The view stays valid
-  // until the next call.
-  CMat<S> logits(const int* inputs, int B, int T, const S* state_in, S* state_out) {
+  // sampling and inspection: the forward pass without targets or loss. resets: null, or (T,B)
+  // record starts as in Batch. The view stays valid until the next call.
+  CMat<S> logits(const int* inputs, int B, int T, const S* state_in, S* state_out,
+                 const unsigned char* resets = nullptr) {
     if (B < 1 || T < 1) throw std::invalid_argument("need B >= 1, T >= 1");
     check_ids(inputs, B * T);
     reserve(B, T);
     dropped_ = false;
-    net_.forward(params.data(), layout_, inputs, B, T, state_in, state_out);
+    net_.forward(params.data(), layout_, inputs, B, T, state_in, state_out, nullptr, resets);
     head_.logits(params.data(), layout_, net_.output(), probs());
     return probs();
   }
@@ -121,7 +122,7 @@ class LanguageModel {
     check_ids(batch.targets, batch.B * batch.T);
     reserve(batch.B, batch.T);
     net_.forward(params.data(), layout_, batch.inputs, batch.B, batch.T, state_in, state_out,
-                 dropout);
+                 dropout, batch.resets);
     dropped_ = drops(dropout);
     if (dropped_) {  // (D1) the head reads the top layer's output through a mask as well
       mask_.resize(dtop_.size());  // sized by the first pass that drops

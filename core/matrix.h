@@ -70,6 +70,26 @@ void copy(CMat<S> src, Mat<S> dst) {
   }
 }
 
+// dst = src, except the rows r where zero[r] is set, which become 0: the state a step reads
+// when some of its streams start a record (--reset-at).
+template <class S>
+void copy_or_zero_rows(CMat<S> src, const unsigned char* zero, Mat<S> dst) {
+  check_shape(src.rows == dst.rows && src.cols == dst.cols, "copy_or_zero_rows");
+  for (int r = 0; r < src.rows; ++r) {
+    const S* s = src.row(r);
+    S* d = dst.row(r);
+    for (int c = 0; c < src.cols; ++c)
+      d[c] = zero[r] ? S(0) : s[c];
+  }
+}
+
+// The rows r of m where zero[r] is set become 0.
+template <class S>
+void zero_rows(const unsigned char* zero, Mat<S> m) {
+  for (int r = 0; r < m.rows; ++r)
+    if (zero[r]) fill(m.rows_view(r, 1), S(0));
+}
+
 // dst (n,m) = srcᵀ for src (m,n).
 template <class S>
 void transpose(CMat<S> src, Mat<S> dst) {

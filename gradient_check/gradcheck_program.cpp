@@ -15,9 +15,10 @@ namespace {
 
 // Builds a model of the given sizes at a random point (every parameter, every initial state and
 // every input drawn at random, so no entry sits at a special value such as a zero bias), checks
-// it, prints one row per tensor; returns the number of failed tensors.
+// it, prints one row per tensor; returns the number of failed tensors. With `resets`, records
+// start at every third step of each stream (--reset-at, (R4), (L8)).
 template <class Net>
-int check_model(const GradcheckSettings& st, int& tensors_checked) {
+int check_model(const GradcheckSettings& st, bool resets, int& tensors_checked) {
   using S = typename Net::Scalar;
   typename Net::Config cfg;
   cfg.vocab = st.vocab;
@@ -35,7 +36,12 @@ int check_model(const GradcheckSettings& st, int& tensors_checked) {
     x = rng.below(st.vocab);
   for (int& y : targets)
     y = rng.below(st.vocab);
-  const Batch batch{st.batch, st.seq_len, inputs.data(), targets.data()};
+  std::vector<unsigned char> starts(inputs.size(), 0);  // every third step, staggered by stream;
+  for (int t = 1; t < st.seq_len; ++t)                  // none at step 0, so ∂L/∂h0 is not zero
+    for (int b = 0; b < st.batch; ++b)
+      starts[static_cast<std::size_t>(t) * st.batch + b] = (t + b) % 3 == 0 ? 1 : 0;
+  const Batch batch{st.batch, st.seq_len, inputs.data(), targets.data(),
+                    resets ? starts.data() : nullptr};
 
   GradcheckOptions opt;
   opt.order = st.order;
@@ -47,8 +53,8 @@ int check_model(const GradcheckSettings& st, int& tensors_checked) {
   int failed = 0;
   for (const TensorCheck& r : check_gradients(model, batch, state, opt)) {
     const std::string shape = "(" + std::to_string(r.rows) + "," + std::to_string(r.cols) + ")";
-    std::printf("%-5s %-10s %-8s %8zu %12.3e %14.3e  %s\n", Net::kName, r.name.c_str(),
-                shape.c_str(), r.checked, r.max_abs_analytic, r.max_rel_error,
+    std::printf("%-5s %-6s %-10s %-8s %8zu %12.3e %14.3e  %s\n", Net::kName, resets ? "yes" : "no",
+                r.name.c_str(), shape.c_str(), r.checked, r.max_abs_analytic, r.max_rel_error,
                 r.pass ? "PASS" : "FAIL");
     failed += r.pass ? 0 : 1;
     ++tensors_checked;
@@ -58,11 +64,13 @@ int check_model(const GradcheckSettings& st, int& tensors_checked) {
 
 template <class S>
 int run(const GradcheckSettings& st) {
-  std::printf("%-5s %-10s %-8s %8s %12s %14s  %s\n", "model", "tensor", "shape", "entries",
-              "max |grad|", "max rel err", "result");
+  std::printf("%-5s %-6s %-10s %-8s %8s %12s %14s  %s\n", "model", "resets", "tensor", "shape",
+              "entries", "max |grad|", "max rel err", "result");
   int failed = 0, checked = 0;
-  if (st.model != "lstm") failed += check_model<Rnn<S>>(st, checked);
-  if (st.model != "rnn") failed += check_model<Lstm<S>>(st, checked);
+  for (bool resets : {false, true}) {  // plain, then with record resets (--reset-at)
+    if (st.model != "lstm") failed += check_model<Rnn<S>>(st, resets, checked);
+    if (st.model != "rnn") failed += check_model<Lstm<S>>(st, resets, checked);
+  }
   std::printf("%d passed, %d failed\n", checked - failed, failed);
   std::printf(
       "gradcheck: %s in %s precision (V=%d H=%d L=%d B=%d T=%d; order %d, eps %g, tolerance "
@@ -86,7 +94,8 @@ ArgParser gradcheck_flags(GradcheckSettings& st) {
   ArgParser args("gradcheck", "[options]",
                  "Compares every analytic gradient of the vanilla RNN and the LSTM (parameters\n"
                  "and initial states) with a central finite difference, in double precision,\n"
-                 "and prints one row per tensor. Exits 0 only when every tensor passes.");
+                 "and prints one row per tensor: on a plain batch, then on one where records\n"
+                 "start at random steps (--reset-at). Exits 0 only when every tensor passes.");
   args.add_string("model", &st.model, "which model to check", {"rnn", "lstm", "both"});
   args.add_int("vocab", &st.vocab, "vocabulary size V", 2, 1000);
   args.add_int("hidden", &st.hidden, "hidden units per layer H", 1, 1000);
@@ -112,7 +121,8 @@ ArgParser gradcheck_flags(GradcheckSettings& st) {
                 "instead, compare the fast models with their one-screen textbook twins "
                 "(rnn/rnn_textbook.h, lstm/lstm_textbook.h) in double: loss, states and every "
                 "gradient, at V = 6, H = 4, L = 1..3, B = 1 and 3, T = 1 and 7, from a zero and "
-                "a carried initial state; of the other flags only --model applies");
+                "a carried initial state, and with record resets; of the other flags only "
+                "--model applies");
   return args;
 }
 

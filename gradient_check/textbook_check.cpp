@@ -54,12 +54,17 @@ std::vector<TwinDifference> compare(const TwinCase& c) {
     for (double& s : state_in)
       s = rng.uniform(-0.8, 0.8);
   std::vector<int> inputs(static_cast<std::size_t>(T) * B), targets(inputs.size());
+  std::vector<unsigned char> resets(inputs.size(), 0);
   for (std::size_t k = 0; k < inputs.size(); ++k) {
     inputs[k] = rng.below(c.vocab);
     targets[k] = rng.below(c.vocab);
   }
-  const double loss = model.loss_and_grad(Batch{B, T, inputs.data(), targets.data()},
-                                          state_in.data(), state_out.data(), dstate.data());
+  if (c.resets)  // records start every third step, staggered by stream, step 0 included
+    for (int t = 0; t < T; ++t)
+      for (int b = 0; b < B; ++b)
+        resets[static_cast<std::size_t>(t) * B + b] = (t + b) % 3 == 0 ? 1 : 0;
+  const Batch batch{B, T, inputs.data(), targets.data(), c.resets ? resets.data() : nullptr};
+  const double loss = model.loss_and_grad(batch, state_in.data(), state_out.data(), dstate.data());
 
   // The same parameters by name, biases as columns.
   Params P;
@@ -90,9 +95,11 @@ std::vector<TwinDifference> compare(const TwinCase& c) {
 
   for (int b = 0; b < B; ++b) {  // the textbook model runs one stream at a time
     std::vector<int> ids(T), next(T);
+    std::vector<unsigned char> starts(T);
     for (int t = 0; t < T; ++t) {
       ids[t] = inputs[t * B + b];
       next[t] = targets[t * B + b];
+      starts[t] = resets[t * B + b];
     }
     std::vector<Matrix> h0, c0;
     for (int l = 0; l < L; ++l) {
@@ -101,9 +108,9 @@ std::vector<TwinDifference> compare(const TwinCase& c) {
     }
     const auto r = [&] {
       if constexpr (kLstm)
-        return textbook::lstm_loss_and_grad(P, L, ids, next, h0, c0);
+        return textbook::lstm_loss_and_grad(P, L, ids, next, h0, c0, starts);
       else
-        return textbook::rnn_loss_and_grad(P, L, ids, next, h0);
+        return textbook::rnn_loss_and_grad(P, L, ids, next, h0, starts);
     }();
     textbook_loss += r.loss / B;
     for (const auto& [name, g] : r.d)
@@ -170,12 +177,25 @@ std::vector<TwinCase> textbook_cases() {
             c.seed = seed++;
             cases.push_back(c);
           }
+  for (const char* model : {"rnn", "lstm"})
+    for (int layers : {1, 2, 3})
+      for (int batch : {1, 3}) {
+        TwinCase c;
+        c.model = model;
+        c.layers = layers;
+        c.batch = batch;
+        c.steps = 7;
+        c.carried_state = true;
+        c.resets = true;
+        c.seed = seed++;
+        cases.push_back(c);
+      }
   return cases;
 }
 
 int textbook_program(const std::string& model, double tolerance) {
-  std::printf("%-5s %2s %2s %2s  %-7s %9s %11s  %-14s %s\n", "model", "L", "B", "T", "state",
-              "compared", "max diff", "worst", "result");
+  std::printf("%-5s %2s %2s %2s  %-7s %-6s %9s %11s  %-14s %s\n", "model", "L", "B", "T", "state",
+              "resets", "compared", "max diff", "worst", "result");
   int failed = 0, cases = 0;
   for (const TwinCase& c : textbook_cases()) {
     if (model != "both" && c.model != model) continue;
@@ -185,9 +205,9 @@ int textbook_program(const std::string& model, double tolerance) {
           return a.difference < b.difference;
         });
     const bool pass = worst.difference <= tolerance;
-    std::printf("%-5s %2d %2d %2d  %-7s %9zu %11.2e  %-14s %s\n", c.model.c_str(), c.layers,
-                c.batch, c.steps, c.carried_state ? "carried" : "zero", rows.size(),
-                worst.difference, worst.quantity.c_str(), pass ? "PASS" : "FAIL");
+    std::printf("%-5s %2d %2d %2d  %-7s %-6s %9zu %11.2e  %-14s %s\n", c.model.c_str(), c.layers,
+                c.batch, c.steps, c.carried_state ? "carried" : "zero", c.resets ? "yes" : "no",
+                rows.size(), worst.difference, worst.quantity.c_str(), pass ? "PASS" : "FAIL");
     failed += pass ? 0 : 1;
     ++cases;
   }

@@ -14,6 +14,7 @@ struct TwinCase {
   std::string model;  // "rnn" or "lstm"
   int layers = 1, batch = 1, steps = 1;
   bool carried_state = false;  // a random initial state, or zeros
+  bool resets = false;         // record starts (--reset-at) at random steps of each stream, or none
   int vocab = 6, hidden = 4;
   std::uint64_t seed = 1;
 };
@@ -31,7 +32,8 @@ struct TwinDifference {
 std::vector<TwinDifference> compare_with_textbook(const TwinCase& c);
 
 // The cases the tests and ./gradcheck --textbook run: both models at L = 1, 2, 3, B = 1 and 3,
-// T = 1 and 7, from a zero and from a carried initial state.
+// T = 1 and 7, from a zero and from a carried initial state; and at T = 7 from a carried state
+// with record resets.
 std::vector<TwinCase> textbook_cases();
 
 // What ./gradcheck --textbook prints: one row per case; returns 0 when every quantity of every

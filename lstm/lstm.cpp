@@ -27,10 +27,13 @@ constexpr int kMinStreamsPerThread = 4;
 
 template <class S>
 void Lstm<S>::forward(const S* params, const Layout& layout, const int* ids, int B, int T,
-                      const S* state_in, S* state_out, const Dropout* dropout) {
+                      const S* state_in, S* state_out, const Dropout* dropout,
+                      const unsigned char* resets) {
   reserve(B, T);
   std::copy(ids, ids + static_cast<std::size_t>(T) * B, ids_.begin());
   dropped_ = drops(dropout);
+  resetting_ = resets != nullptr;
+  if (resetting_) std::copy(resets, resets + static_cast<std::size_t>(T) * B, resets_.begin());
   const int H = cfg_.hidden;
   const Layout& state = state_;  // state_layout(B), built once in reserve()
   for (int l = 0; l < cfg_.layers; ++l) {
@@ -61,12 +64,18 @@ void Lstm<S>::forward(const S* params, const Layout& layout, const int* ids, int
 
     copy<S>(state.view(state_in, 2 * l), hs.rows_view(0, B));      // h_{-1} = h0
     copy<S>(state.view(state_in, 2 * l + 1), cs.rows_view(0, B));  // c_{-1} = c0
+    if (resetting_) {  // sized by the first pass with record resets
+      k.h_kept.resize(static_cast<std::size_t>(T) * B * H);
+      k.c_kept.resize(k.h_kept.size());
+    }
     k.U_forward.pack_for_ABt(w.U);  // rearranged once for the T products below
     // The streams (rows) never mix in the recurrence, so each thread takes a block of them
     // and runs all T steps on it without waiting for the others.
     for_row_blocks(B, kMinStreamsPerThread, [&](int b0, int n) {
-      for (int t = 0; t < T; ++t)
+      for (int t = 0; t < T; ++t) {
+        if (resetting_) start_records(l, t, b0, n);  // (L8) h̃_{t-1}, c̃_{t-1}
         step_forward(k.U_forward, step(l, t, b0, n));
+      }
     });
     copy<S>(hs.rows_view(T * B, B), state.view(state_out, 2 * l));  // carried to the next chunk
     copy<S>(cs.rows_view(T * B, B), state.view(state_out, 2 * l + 1));
@@ -160,17 +169,23 @@ void Lstm<S>::backward(const S* params, const Layout& layout, CMat<S> dtop, S* g
     fill(dc_next, S(0));
     k.U_backward.pack_for_AB(w.U);  // rearranged once for the T products below
     for_row_blocks(B, kMinStreamsPerThread, [&](int b0, int n) {  // streams split as in forward
-      for (int t = T - 1; t >= 0; --t)
+      for (int t = T - 1; t >= 0; --t) {
         step_backward(k.U_backward, step(l, t, b0, n), dout.rows_view(t * B + b0, n),
                       dh_next.rows_view(b0, n), dc_next.rows_view(b0, n));
+        if (resetting_) {  // (LB17) dh_{t-1} = m_t ⊙ dh̃_{t-1}, dc_{t-1} = m_t ⊙ dc̃_{t-1}
+          zero_rows<S>(resets_.data() + t * B + b0, dh_next.rows_view(b0, n));
+          zero_rows<S>(resets_.data() + t * B + b0, dc_next.rows_view(b0, n));
+        }
+      }
     });
 
     // The parameter gradients sum over t; with dz_t for every t in hand they are one product
     // or one sum each, out of the time loop, for all four gates at once.
     CMat<S> dZ(k.dz.data(), T * B, 4 * H);
-    CMat<S> H_prev(k.h.data(), T * B, H);  // rows t*B + b hold h_{t-1}
-    matmul_AtB<S>(dZ, H_prev, 1, d.U);     // (LB13) dU_* += Σ_t dz_* h_{t-1}ᵀ
-    add_column_sums<S>(dZ, d.b);           // (LB15) db_* += Σ_t dz_*
+    CMat<S> H_prev(k.h.data(), T * B, H);                         // rows t*B + b hold h_{t-1}
+    if (resetting_) H_prev = CMat<S>(k.h_kept.data(), T * B, H);  // … or h̃_{t-1} (L8)
+    matmul_AtB<S>(dZ, H_prev, 1, d.U);  // (LB13) dU_* += Σ_t dz_* h_{t-1}ᵀ
+    add_column_sums<S>(dZ, d.b);        // (LB15) db_* += Σ_t dz_*
     if (l == 0) {
       Mat<S> dWT(k.WT.data(), cfg_.vocab, 4 * H);  // (V,4H), the storage of Wᵀ in forward
       fill(dWT, S(0));
@@ -276,6 +291,7 @@ void Lstm<S>::reserve(int B, int T) {
   }
   cache_[0].WT.assign(static_cast<std::size_t>(cfg_.vocab) * 4 * cfg_.hidden, S(0));
   ids_.assign(static_cast<std::size_t>(T) * B, 0);
+  resets_.assign(ids_.size(), 0);
   state_ = state_layout(B);
 }
 
@@ -290,6 +306,10 @@ typename Lstm<S>::Step Lstm<S>::step(int l, int t, int b0, int n) {
   Step s;
   s.h_prev = hs.rows_view(now, n);
   s.c_prev = cs.rows_view(now, n);
+  if (resetting_) {  // the copies of (L8), zero where a record starts
+    s.h_prev = Mat<S>(k.h_kept.data(), T_ * B, H).rows_view(now, n);
+    s.c_prev = Mat<S>(k.c_kept.data(), T_ * B, H).rows_view(now, n);
+  }
   s.z = Mat<S>(k.gates.data(), T_ * B, 4 * H).rows_view(now, n);
   s.f = s.z.cols_view(F * H, H);
   s.i = s.z.cols_view(I * H, H);
@@ -304,6 +324,20 @@ typename Lstm<S>::Step Lstm<S>::step(int l, int t, int b0, int n) {
   s.dz_g = s.dz.cols_view(G * H, H);
   s.dz_o = s.dz.cols_view(O * H, H);
   return s;
+}
+
+// h̃_{t-1} = m_t ⊙ h_{t-1} and c̃_{t-1} = m_t ⊙ c_{t-1} (L8): copies of h_{t-1} and c_{t-1},
+// zero in the streams where a record starts at step t. The copies, not the states, are zeroed:
+// h_{t-1} and c_{t-1} are also step t-1's outputs.
+template <class S>
+void Lstm<S>::start_records(int l, int t, int b0, int n) {
+  const int B = B_, H = cfg_.hidden, now = t * B + b0;
+  Cache& k = cache_[l];
+  const unsigned char* starts = resets_.data() + now;  // (L8) m_t = 0 where a record starts
+  copy_or_zero_rows<S>(CMat<S>(k.h.data(), (T_ + 1) * B, H).rows_view(now, n), starts,
+                       Mat<S>(k.h_kept.data(), T_ * B, H).rows_view(now, n));
+  copy_or_zero_rows<S>(CMat<S>(k.c.data(), (T_ + 1) * B, H).rows_view(now, n), starts,
+                       Mat<S>(k.c_kept.data(), T_ * B, H).rows_view(now, n));
 }
 
 template <class S>

@@ -2,7 +2,7 @@
 //
 // Shape legend: B batch (parallel streams), T time steps, V vocabulary, H hidden units,
 // L layers, N = T*B rows, one per (step, stream): row t*B + b. Layer 0 reads one-hot characters
-// (x_t is an id); layer l > 0 reads the h_t of layer l-1. Equations (L1)–(L7) and (LB1)–(LB16)
+// (x_t is an id); layer l > 0 reads the h_t of layer l-1. Equations (L1)–(L8) and (LB1)–(LB17)
 // are derived in docs/lstm.md; each line that computes one carries its label. rnn/rnn.h has the
 // same skeleton, and lstm/lstm.cpp defines the functions in the order they are declared here.
 //
@@ -46,8 +46,11 @@ class Lstm {
   // ids: (T,B) input characters; state_in/state_out: the state_layout(B) buffers (may alias).
   // dropout: null, or the rate and generator for a training pass (docs/training.md): each input
   // of the layers above the first is then dropped with a fresh mask, which backward applies.
+  // resets: null, or (T,B) flags: where one is set, a record starts and the step reads a zero
+  // state instead of h_{t-1}, c_{t-1} (L8), so nothing flows back past it either (LB17).
   void forward(const S* params, const Layout& layout, const int* ids, int B, int T,
-               const S* state_in, S* state_out, const Dropout* dropout = nullptr);
+               const S* state_in, S* state_out, const Dropout* dropout = nullptr,
+               const unsigned char* resets = nullptr);
 
   // h_t of the top layer for every step: (N,H), row t*B + b.
   CMat<S> output() const;
@@ -92,7 +95,7 @@ class Lstm {
   // Views of time step t of layer l, for streams [b0, b0+n): the symbols of (L1)–(L6) and
   // (LB1)–(LB12).
   struct Step {
-    CMat<S> h_prev, c_prev;         // (n,H) h_{t-1}, c_{t-1}
+    CMat<S> h_prev, c_prev;         // (n,H) h_{t-1}, c_{t-1} (with record resets: (L8))
     Mat<S> z;                       // (n,4H) all four gates side by side
     Mat<S> f, i, g, o;              // (n,H) the gates: column blocks of z
     Mat<S> c, tanh_c, h;            // (n,H) c_t, tanh(c_t), h_t
@@ -123,7 +126,8 @@ class Lstm {
     std::vector<S> gates;   // (N,4H) f_t | i_t | g_t | o_t (pre-activations until (L1)–(L4))
     std::vector<S> tanh_c;  // (N,H) tanh(c_t)
     std::vector<S> dz;      // (N,4H) dz_f | dz_i | dz_g | dz_o: ∂L/∂ pre-activations
-    std::vector<S> x_drop, mask;  // (N,H) dropped input and its mask (layers above the first)
+    std::vector<S> x_drop, mask;    // (N,H) dropped input and its mask (layers above the first)
+    std::vector<S> h_kept, c_kept;  // (N,H) with record resets, h̃_{t-1} and c̃_{t-1} (L8)
     std::vector<S> dout;  // (N,H) ∂L/∂h_t arriving from the layer above (unused for the top)
     std::vector<S> dh_next, dc_next;  // (B,H) ∂L/∂h_t and ∂L/∂c_t arriving from step t+1
     std::vector<S> WT;                // (V,4H), layer 0: Wᵀ in forward, dWᵀ in backward
@@ -132,16 +136,20 @@ class Lstm {
   };
 
   Step step(int l, int t, int b0, int n);
+  // (L8) for step t of layer l, streams [b0, b0+n): h̃_{t-1}, c̃_{t-1} into h_kept, c_kept.
+  void start_records(int l, int t, int b0, int n);
   // The input x_t of layer l > 0 for every step, (N,H): layer l-1's h_t, or after dropout.
   CMat<S> input(int l) const;
 
   Config cfg_;
   std::vector<int> first_tensor_;  // per layer: index of its W_f in the layout
   int B_ = 0, T_ = 0;
-  std::vector<Cache> cache_;  // per layer
-  bool dropped_ = false;      // whether the last forward drew masks (Cache::mask)
-  Layout state_;              // state_layout(B_)
-  std::vector<int> ids_;      // (T,B) the inputs of the last forward, for the one-hot gradient
+  std::vector<Cache> cache_;           // per layer
+  bool dropped_ = false;               // whether the last forward drew masks (Cache::mask)
+  bool resetting_ = false;             // whether the last forward had record resets (resets_)
+  std::vector<unsigned char> resets_;  // (T,B) its reset flags, when resetting_
+  Layout state_;                       // state_layout(B_)
+  std::vector<int> ids_;  // (T,B) the inputs of the last forward, for the one-hot gradient
 };
 
 }  // namespace charnn

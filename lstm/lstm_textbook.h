@@ -26,9 +26,12 @@ struct LstmResult {
 };
 
 // ids, targets: T characters each; h0, c0: the state before step 0, one (H,1) per layer.
+// resets: empty, or T flags: where resets[t] is 1 a record starts at step t (--reset-at).
 inline LstmResult lstm_loss_and_grad(const Params& P, int L, const std::vector<int>& ids,
                                      const std::vector<int>& targets, std::vector<Matrix> h,
-                                     std::vector<Matrix> c) {
+                                     std::vector<Matrix> c,
+                                     const std::vector<unsigned char>& resets = {}) {
+  auto starts_record = [&](int t) { return !resets.empty() && resets[t]; };
   const int T = static_cast<int>(ids.size()), V = P.at("head.b_y").rows;
   LstmResult r;
   r.steps.assign(L, std::vector<LstmStep>(T));
@@ -44,6 +47,9 @@ inline LstmResult lstm_loss_and_grad(const Params& P, int L, const std::vector<i
   std::vector<Matrix> douts(T);  // ∂L/∂h_t of the top layer: the head's backward needs
                                  // nothing from later steps, so head_step computes it at once
   for (int t = 0; t < T; ++t) {
+    if (starts_record(t))
+      for (int l = 0; l < L; ++l)  // (L8) h̃_{t-1} = m_t ⊙ h_{t-1}, c̃_{t-1} = m_t ⊙ c_{t-1}
+        h[l] = Matrix(h[l].rows), c[l] = Matrix(c[l].rows);  // m_t = 0: start from zero
     Matrix x = one_hot(ids[t], V);  // (L7) x_t = e_k, so W_* x_t is column k of W_*
     for (int l = 0; l < L; ++l) {
       LstmStep& s = r.steps[l][t];
@@ -91,6 +97,8 @@ inline LstmResult lstm_loss_and_grad(const Params& P, int L, const std::vector<i
         grad(l, "b_" + k) += dz_k;                        // (LB15) db_* += dz_*
         dout += transpose(p(l, "W_" + k)) * dz_k;  // (LB16) dx_t = Σ_* W_*ᵀ dz_*: layer l-1's dout
       }
+      if (starts_record(t))  // (LB17) dh_{t-1} = m_t ⊙ dh̃_{t-1}, dc_{t-1} = m_t ⊙ dc̃_{t-1}
+        dh_next[l] = Matrix(s.h.rows), dc_next[l] = Matrix(s.c.rows);
     }
   }
   r.dh0 = dh_next, r.dc0 = dc_next;  // after step 0 they hold ∂L/∂h_{-1} and ∂L/∂c_{-1}

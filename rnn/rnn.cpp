@@ -26,10 +26,13 @@ constexpr int kMinStreamsPerThread = 4;
 
 template <class S>
 void Rnn<S>::forward(const S* params, const Layout& layout, const int* ids, int B, int T,
-                     const S* state_in, S* state_out, const Dropout* dropout) {
+                     const S* state_in, S* state_out, const Dropout* dropout,
+                     const unsigned char* resets) {
   reserve(B, T);
   std::copy(ids, ids + static_cast<std::size_t>(T) * B, ids_.begin());
   dropped_ = drops(dropout);
+  resetting_ = resets != nullptr;
+  if (resetting_) std::copy(resets, resets + static_cast<std::size_t>(T) * B, resets_.begin());
   const int H = cfg_.hidden;
   const Layout& state = state_;  // state_layout(B), built once in reserve()
   for (int l = 0; l < cfg_.layers; ++l) {
@@ -58,13 +61,16 @@ void Rnn<S>::forward(const S* params, const Layout& layout, const int* ids, int 
       add_to_every_row<S>(w.b_h, A);   // (R1) … + b_h
     }
 
-    copy<S>(state.view(state_in, l), hs.rows_view(0, B));  // h_{-1} = h0
+    copy<S>(state.view(state_in, l), hs.rows_view(0, B));                  // h_{-1} = h0
+    if (resetting_) c.h_kept.resize(static_cast<std::size_t>(T) * B * H);  // sized once
     c.W_hh_forward.pack_for_ABt(w.W_hh);  // rearranged once for the T products below
     // The streams (rows) never mix in the recurrence, so each thread takes a block of them
     // and runs all T steps on it without waiting for the others.
     for_row_blocks(B, kMinStreamsPerThread, [&](int b0, int n) {
-      for (int t = 0; t < T; ++t)
+      for (int t = 0; t < T; ++t) {
+        if (resetting_) start_records(l, t, b0, n);  // (R4) h̃_{t-1} = m_t ⊙ h_{t-1}
         step_forward(c.W_hh_forward, step(l, t, b0, n));
+      }
     });
     copy<S>(hs.rows_view(T * B, B), state.view(state_out, l));  // carried to the next chunk
   }
@@ -117,15 +123,19 @@ void Rnn<S>::backward(const S* params, const Layout& layout, CMat<S> dtop, S* gr
     fill(dh_next, S(0));  // nothing flows back from beyond the chunk (truncated BPTT)
     c.W_hh_backward.pack_for_AB(w.W_hh);  // rearranged once for the T products below
     for_row_blocks(B, kMinStreamsPerThread, [&](int b0, int n) {  // streams split as in forward
-      for (int t = T - 1; t >= 0; --t)
+      for (int t = T - 1; t >= 0; --t) {
         step_backward(c.W_hh_backward, step(l, t, b0, n), dout.rows_view(t * B + b0, n),
                       dh_next.rows_view(b0, n));
+        if (resetting_)  // (RB8) dh_{t-1} = m_t ⊙ dh̃_{t-1}: none flows past a record start
+          zero_rows<S>(resets_.data() + t * B + b0, dh_next.rows_view(b0, n));
+      }
     });
 
     // The parameter gradients sum over t; with da_t for every t in hand they are one product
     // or one sum each, out of the time loop.
     CMat<S> dA(c.da.data(), T * B, H);
-    CMat<S> H_prev(c.h.data(), T * B, H);  // rows t*B + b hold h_{t-1}
+    CMat<S> H_prev(c.h.data(), T * B, H);                         // rows t*B + b hold h_{t-1}
+    if (resetting_) H_prev = CMat<S>(c.h_kept.data(), T * B, H);  // … or h̃_{t-1} (R4)
     matmul_AtB<S>(dA, H_prev, 1, d.W_hh);  // (RB4) dW_hh += Σ_t da_t h_{t-1}ᵀ
     add_column_sums<S>(dA, d.b_h);         // (RB6) db_h += Σ_t da_t
     if (l == 0) {
@@ -213,6 +223,7 @@ void Rnn<S>::reserve(int B, int T) {
   }
   cache_[0].W_xhT.assign(static_cast<std::size_t>(cfg_.vocab) * cfg_.hidden, S(0));
   ids_.assign(static_cast<std::size_t>(T) * B, 0);
+  resets_.assign(ids_.size(), 0);
   state_ = state_layout(B);
 }
 
@@ -223,8 +234,20 @@ typename Rnn<S>::Step Rnn<S>::step(int l, int t, int b0, int n) {
   Cache& c = cache_[l];
   Mat<S> hs(c.h.data(), (T_ + 1) * B, H);  // row t*B + b holds h_{t-1}, row (t+1)*B + b h_t
   Mat<S> das(c.da.data(), T_ * B, H);
-  return {hs.rows_view(t * B + b0, n), hs.rows_view((t + 1) * B + b0, n),
-          das.rows_view(t * B + b0, n)};
+  const CMat<S> h_prev = resetting_ ? CMat<S>(c.h_kept.data(), T_ * B, H).rows_view(t * B + b0, n)
+                                    : CMat<S>(hs.rows_view(t * B + b0, n));
+  return {h_prev, hs.rows_view((t + 1) * B + b0, n), das.rows_view(t * B + b0, n)};
+}
+
+// h̃_{t-1} = m_t ⊙ h_{t-1} (R4): a copy of h_{t-1}, zero in the streams where a record starts
+// at step t. The copy, not h_{t-1} itself, is zeroed: h_{t-1} is also step t-1's output.
+template <class S>
+void Rnn<S>::start_records(int l, int t, int b0, int n) {
+  const int B = B_, H = cfg_.hidden, now = t * B + b0;
+  Cache& c = cache_[l];
+  copy_or_zero_rows<S>(CMat<S>(c.h.data(), (T_ + 1) * B, H).rows_view(now, n),
+                       resets_.data() + now,  // (R4) m_t = 0 where a record starts
+                       Mat<S>(c.h_kept.data(), T_ * B, H).rows_view(now, n));
 }
 
 template <class S>

@@ -2,7 +2,7 @@
 //
 // Shape legend: B batch (parallel streams), T time steps, V vocabulary, H hidden units,
 // L layers, N = T*B rows, one per (step, stream): row t*B + b. Layer 0 reads one-hot characters
-// (x_t is an id); layer l > 0 reads the h_t of layer l-1. Equations (R1)–(R3) and (RB1)–(RB7)
+// (x_t is an id); layer l > 0 reads the h_t of layer l-1. Equations (R1)–(R4) and (RB1)–(RB8)
 // are derived in docs/rnn.md; each line that computes one carries its label. lstm/lstm.h has
 // the same skeleton, and rnn/rnn.cpp defines the functions in the order they are declared here.
 #pragma once
@@ -38,8 +38,11 @@ class Rnn {
   // ids: (T,B) input characters; state_in/state_out: the state_layout(B) buffers (may alias).
   // dropout: null, or the rate and generator for a training pass (docs/training.md): each input
   // of the layers above the first is then dropped with a fresh mask, which backward applies.
+  // resets: null, or (T,B) flags: where one is set, a record starts and the step reads a zero
+  // state instead of h_{t-1} (R4), so nothing flows back past it either (RB8).
   void forward(const S* params, const Layout& layout, const int* ids, int B, int T,
-               const S* state_in, S* state_out, const Dropout* dropout = nullptr);
+               const S* state_in, S* state_out, const Dropout* dropout = nullptr,
+               const unsigned char* resets = nullptr);
 
   // h_t of the top layer for every step: (N,H), row t*B + b.
   CMat<S> output() const;
@@ -77,7 +80,7 @@ class Rnn {
   // Views of time step t of layer l, for streams [b0, b0+n): the symbols of (R1)–(R2) and
   // (RB1)–(RB3).
   struct Step {
-    CMat<S> h_prev;  // (n,H) h_{t-1}
+    CMat<S> h_prev;  // (n,H) h_{t-1} (with record resets: h̃_{t-1} of (R4))
     Mat<S> h;        // (n,H) a_t while (R1) is summed, then h_t
     Mat<S> da;       // (n,H) ∂L/∂a_t
   };
@@ -102,6 +105,7 @@ class Rnn {
     std::vector<S> h;   // ((T+1)*B,H): rows [0,B) hold h_{-1} = h0, rows [(t+1)B, (t+2)B) h_t
     std::vector<S> da;  // (N,H) ∂L/∂a_t
     std::vector<S> x_drop, mask;  // (N,H) dropped input and its mask (layers above the first)
+    std::vector<S> h_kept;        // (N,H) with record resets, h̃_{t-1} = m_t ⊙ h_{t-1} (R4)
     std::vector<S> dout;     // (N,H) ∂L/∂h_t arriving from the layer above (unused for the top)
     std::vector<S> dh_next;  // (B,H) ∂L/∂h_t arriving from step t+1
     std::vector<S> W_xhT;    // (V,H), layer 0: W_xhᵀ in forward, dW_xhᵀ in backward
@@ -110,16 +114,20 @@ class Rnn {
   };
 
   Step step(int l, int t, int b0, int n);
+  // (R4) for step t of layer l, streams [b0, b0+n): h̃_{t-1} into h_kept.
+  void start_records(int l, int t, int b0, int n);
   // The input x_t of layer l > 0 for every step, (N,H): layer l-1's h_t, or after dropout.
   CMat<S> input(int l) const;
 
   Config cfg_;
   std::vector<int> first_tensor_;  // per layer: index of its W_xh in the layout
   int B_ = 0, T_ = 0;
-  std::vector<Cache> cache_;  // per layer
-  bool dropped_ = false;      // whether the last forward drew masks (Cache::mask)
-  Layout state_;              // state_layout(B_)
-  std::vector<int> ids_;      // (T,B) the inputs of the last forward, for the one-hot gradient
+  std::vector<Cache> cache_;           // per layer
+  bool dropped_ = false;               // whether the last forward drew masks (Cache::mask)
+  bool resetting_ = false;             // whether the last forward had record resets (resets_)
+  std::vector<unsigned char> resets_;  // (T,B) its reset flags, when resetting_
+  Layout state_;                       // state_layout(B_)
+  std::vector<int> ids_;  // (T,B) the inputs of the last forward, for the one-hot gradient
 };
 
 }  // namespace charnn

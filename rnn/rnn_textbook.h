@@ -27,8 +27,11 @@ struct RnnResult {
 };
 
 // ids, targets: T characters each; h: the state before step 0, one (H,1) per layer.
+// resets: empty, or T flags: where resets[t] is 1 a record starts at step t (--reset-at).
 inline RnnResult rnn_loss_and_grad(const Params& P, int L, const std::vector<int>& ids,
-                                   const std::vector<int>& targets, std::vector<Matrix> h) {
+                                   const std::vector<int>& targets, std::vector<Matrix> h,
+                                   const std::vector<unsigned char>& resets = {}) {
+  auto starts_record = [&](int t) { return !resets.empty() && resets[t]; };
   const int T = static_cast<int>(ids.size()), V = P.at("head.b_y").rows;
   RnnResult r;
   r.steps.assign(L, std::vector<RnnStep>(T));
@@ -44,6 +47,9 @@ inline RnnResult rnn_loss_and_grad(const Params& P, int L, const std::vector<int
   std::vector<Matrix> douts(T);  // ∂L/∂h_t of the top layer: the head's backward needs
                                  // nothing from later steps, so head_step computes it at once
   for (int t = 0; t < T; ++t) {
+    if (starts_record(t))
+      for (Matrix& h_l : h)
+        h_l = Matrix(h_l.rows);     // (R4) h̃_{t-1} = m_t ⊙ h_{t-1}, m_t = 0: start from zero
     Matrix x = one_hot(ids[t], V);  // (R3) x_t = e_k, so W_xh x_t is column k of W_xh
     for (int l = 0; l < L; ++l) {
       RnnStep& s = r.steps[l][t];
@@ -69,6 +75,7 @@ inline RnnResult rnn_loss_and_grad(const Params& P, int L, const std::vector<int
       grad(l, "W_xh") += da * transpose(s.x);          // (RB5) dW_xh += da_t x_tᵀ
       grad(l, "b_h") += da;                            // (RB6) db_h += da_t
       dout = transpose(p(l, "W_xh")) * da;             // (RB7) dx_t = W_xhᵀ da_t: layer l-1's
+      if (starts_record(t)) dh_next[l] = Matrix(s.h.rows);  // (RB8) dh_{t-1} = m_t ⊙ dh̃_{t-1}
     }
   }
   r.dh0 = dh_next;  // after step 0 it holds ∂L/∂h_{-1}

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "core/params.h"
+#include "train/data.h"
 
 namespace charnn {
 
@@ -58,8 +59,11 @@ void log_softmax(const S* logits, int V, double* out);
 // chosen, each one's state is copied from its parent's row of every state tensor (each is
 // (K, H): one row per stream). Rows of beams not yet alive (the first steps, while nV < K) are
 // computed and ignored, so every call has the same shape and allocates nothing.
+// separator: the model's record separator (--reset-at), or empty. Each beam's state is then
+// zeroed where its own text completes it, as samples/generate.h does for one stream.
 template <class Model>
-BeamResult beam_search(Model& model, const std::vector<int>& prime, int K, int length) {
+BeamResult beam_search(Model& model, const std::vector<int>& prime, int K, int length,
+                       const std::vector<int>& separator = {}) {
   using S = typename Model::S;
   if (prime.empty()) throw std::invalid_argument("beam search: the prime is empty");
   if (K < 1) throw std::invalid_argument("beam search: need K >= 1");
@@ -67,8 +71,9 @@ BeamResult beam_search(Model& model, const std::vector<int>& prime, int K, int l
 
   const Layout one = model.state_layout(1);
   std::vector<S> prime_state(one.size(), S(0));
+  const std::vector<unsigned char> prime_starts = record_starts(prime, separator);
   CMat<S> y = model.logits(prime.data(), 1, static_cast<int>(prime.size()), prime_state.data(),
-                           prime_state.data());
+                           prime_state.data(), separator.empty() ? nullptr : prime_starts.data());
   std::vector<double> first(static_cast<std::size_t>(V));
   log_softmax(y.row(y.rows - 1), V, first.data());
 
@@ -83,8 +88,26 @@ BeamResult beam_search(Model& model, const std::vector<int>& prime, int K, int l
         state[to.offset + static_cast<std::size_t>(r) * to.cols + c] = prime_state[from.offset + c];
   }
   std::vector<int> inputs(static_cast<std::size_t>(K), 0);
+  // With a separator of m ids: the last m ids of each beam's text, (K, m) (-1 before the text
+  // starts), and the record-start flag of its next input.
+  const std::size_t m = separator.size();
+  std::vector<int> tails(K * m, -1), previous_tails(tails.size());
+  for (std::size_t k = 0; k < m && k < prime.size(); ++k)
+    for (int r = 0; r < K; ++r)
+      tails[r * m + m - 1 - k] = prime[prime.size() - 1 - k];
+  std::vector<unsigned char> starts(static_cast<std::size_t>(K), 0);
 
   const BeamStep step = [&](const int* parent, const int* last, int n, double* logp) {
+    if (m > 0) {  // beam r's tail: its parent's, shifted by one, then last[r]
+      tails.swap(previous_tails);
+      for (int r = 0; r < n; ++r) {
+        const int* from = previous_tails.data() + static_cast<std::size_t>(parent[r]) * m;
+        int* to = tails.data() + static_cast<std::size_t>(r) * m;
+        std::copy(from + 1, from + m, to);
+        to[m - 1] = last[r];
+        starts[r] = std::equal(to, to + m, separator.begin()) ? 1 : 0;
+      }
+    }
     state.swap(previous);  // no copy: the new states are written from the old ones below
     for (const TensorInfo& t : layout.tensors()) {
       const std::size_t row = static_cast<std::size_t>(t.cols);
@@ -95,7 +118,8 @@ BeamResult beam_search(Model& model, const std::vector<int>& prime, int K, int l
     }
     for (int r = 0; r < K; ++r)
       inputs[static_cast<std::size_t>(r)] = r < n ? last[r] : 0;  // unused rows read id 0
-    const CMat<S> out = model.logits(inputs.data(), K, 1, state.data(), state.data());
+    const CMat<S> out = model.logits(inputs.data(), K, 1, state.data(), state.data(),
+                                     m > 0 ? starts.data() : nullptr);
     for (int r = 0; r < n; ++r)
       log_softmax(out.row(r), V, logp + static_cast<std::size_t>(r) * V);  // (P6) beam r's next
   };

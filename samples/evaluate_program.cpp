@@ -105,7 +105,11 @@ int run(const EvaluateSettings& st, const Checkpoint& ck) {
   // short for one is a single window of all its characters.
   int T = st.seq_len > 0 ? st.seq_len : checkpoint_int(ck, "seq-len", st.checkpoint, 1, kMaxSeqLen);
   if (window_count(ids.size(), T) == 0) T = static_cast<int>(ids.size()) - 1;
-  const double loss = window_loss(model, ids, T, kValidationBatch);
+  // A model trained with --reset-at starts a record at each separator, as in training.
+  const std::vector<int> separator = separator_from_checkpoint(ck, codec, st.checkpoint);
+  const std::vector<unsigned char> starts = record_starts(ids, separator);
+  const double loss =
+      window_loss(model, ids, T, kValidationBatch, separator.empty() ? nullptr : &starts);
   const std::int64_t windows = window_count(ids.size(), T);
   const std::int64_t predictions = windows * T;
   char line[256];
@@ -113,7 +117,11 @@ int run(const EvaluateSettings& st, const Checkpoint& ck) {
                 loss / std::log(2.0), format_count(static_cast<double>(predictions)).c_str());
   std::cout << st.file << ": " << line << " (" << format_count(static_cast<double>(windows))
             << (windows == 1 ? " window of " : " windows of ") << T + 1 << " characters, "
-            << (windows == 1 ? "from" : "each from") << " a zero state)\n";
+            << (windows == 1 ? "from" : "each from") << " a zero state"
+            << (separator.empty() ? ""
+                                  : ", and from a zero state at every record separator '" +
+                                        escape(encode_utf8(vocab.decode(separator))) + "'")
+            << ")\n";
   return 0;
 }
 

@@ -55,7 +55,8 @@ int run(const SampleSettings& st, const Checkpoint& ck) {
   }
   if (st.beam > 0) {
     std::fflush(stdout);  // the prime shows while the search runs
-    const BeamResult best = beam_search(model, prime, st.beam, st.length);
+    const BeamResult best = beam_search(model, prime, st.beam, st.length,
+                                        separator_from_checkpoint(ck, codec, st.checkpoint));
     std::fputs(encode_utf8(vocab.decode(best.ids)).c_str(), stdout);
   } else {
     SamplerOptions opt;
@@ -63,8 +64,10 @@ int run(const SampleSettings& st, const Checkpoint& ck) {
     opt.top_k = st.top_k;
     opt.top_p = st.top_p;
     Rng rng(static_cast<std::uint64_t>(st.seed));
-    generate(model, vocab, prime, st.length, opt, rng,
-             [](const std::string& ch) { std::fputs(ch.c_str(), stdout); });
+    generate(
+        model, vocab, prime, st.length, opt, rng,
+        [](const std::string& ch) { std::fputs(ch.c_str(), stdout); },
+        separator_from_checkpoint(ck, codec, st.checkpoint));  // a trained --reset-at
   }
   std::fputs("\n", stdout);
   std::fflush(stdout);

@@ -64,13 +64,19 @@ struct TempDir {
 // Inputs and targets of one random batch, kept alive together with the Batch view.
 struct RandomBatch {
   std::vector<int> inputs, targets;
+  std::vector<unsigned char> resets;
   Batch batch;
-  RandomBatch(int B, int T, int V, Rng& rng) : inputs(B * T), targets(B * T) {
+  // reset_rate > 0: each (step, stream) starts a record with that probability (--reset-at).
+  RandomBatch(int B, int T, int V, Rng& rng, double reset_rate = 0)
+      : inputs(B * T), targets(B * T), resets(B * T, 0) {
     for (int& x : inputs)
       x = rng.below(V);
     for (int& y : targets)
       y = rng.below(V);
-    batch = Batch{B, T, inputs.data(), targets.data()};
+    if (reset_rate > 0)
+      for (unsigned char& r : resets)
+        r = rng.uniform() < reset_rate ? 1 : 0;
+    batch = Batch{B, T, inputs.data(), targets.data(), reset_rate > 0 ? resets.data() : nullptr};
   }
 };
 

@@ -57,6 +57,11 @@ lstm/lstm.cpp|H_prev(k.h.data()|s/CMat<S> H_prev(k.h.data(),/CMat<S> H_prev(k.h.
 lstm/lstm.cpp|scatter_add_rows<S>(dZ,|s/(dZ, ids_/(dZ.rows_view(B, (T - 1) * B), ids_/|LB14 one-hot gradient into the wrong column (dz of step t+1)
 lstm/lstm.cpp|(LB15)|s/add_column_sums<S>(dZ,/add_column_sums<S>(CMat<S>(k.gates.data(), T * B, 4 * H),/|LB15 sums the gates instead of dz
 lstm/lstm.cpp|(LB16)|s/w.W, 0, dX/w.U, 0, dX/|LB16 wrong matrix for the layer below
+rnn/rnn.cpp|(R4) m_t = 0 where|s/resets_.data() + now,/resets_.data() + (t > 0 ? now - B : now),/|forward R4 a record starts one step late
+lstm/lstm.cpp|(L8) m_t = 0 where|s/resets_.data() + now;/resets_.data() + (t > 0 ? now - B : now);/|forward L8 a record starts one step late
+lstm/lstm.cpp|copy_or_zero_rows<S>(CMat<S>(k.c.data()|s/copy_or_zero_rows<S>(\(.*\), starts,/copy<S>(\1,/|forward L8 c_{t-1} carried into a new record
+rnn/rnn.cpp|(RB8) dh_{t-1}|s/if (resetting_)/if (false)/|RB8 the gradient flows back past a record start
+lstm/lstm.cpp|zero_rows<S>(resets_.data() + t * B + b0, dc_next|s/dc_next.rows_view/dh_next.rows_view/|LB17 the cell gradient flows back past a record start
 core/softmax_head.h|(SB1)|s/dy\[v\] \*= inv_n/dy[v] *= 2 * inv_n/|SB1 wrong scale
 core/softmax_head.h|(SB3)|s/db_y\[v\] += dy\[v\]/db_y[v] -= dy[v]/|SB3 sign error in db_y
 core/softmax_head.h|(SB4)|s/matmul_AB<S>(dY, W_hy,/matmul_AB<S>(dY, CMat<S>(dW_hy),/|SB4 multiplies by dW_hy instead of W_hy

@@ -14,7 +14,8 @@ TEST_CASE("the fast RNN and LSTM equal their textbook twins to 1e-12 in every ca
   int cases = 0;
   for (const TwinCase& c : textbook_cases()) {
     INFO(c.model << " L=" << c.layers << " B=" << c.batch << " T=" << c.steps
-                 << (c.carried_state ? " carried state" : " zero state"));
+                 << (c.carried_state ? " carried state" : " zero state")
+                 << (c.resets ? ", record resets" : ""));
     const std::vector<TwinDifference> rows = compare_with_textbook(c);
     // loss, per layer h_t, h after the last step, d h0 (LSTM: also c_t, the gates, c out,
     // d c0), and one row per parameter tensor
@@ -26,7 +27,9 @@ TEST_CASE("the fast RNN and LSTM equal their textbook twins to 1e-12 in every ca
     }
     ++cases;
   }
-  CHECK(cases == 48);  // 2 models x L = 1, 2, 3 x B = 1, 3 x T = 1, 7 x zero or carried state
+  // 2 models x L = 1, 2, 3 x B = 1, 3 x T = 1, 7 x zero or carried state, and the 12 of
+  // T = 7 from a carried state with record resets
+  CHECK(cases == 60);
 }
 
 TEST_CASE("the textbook head's loss is the mean of -log p over the steps", "[textbook]") {

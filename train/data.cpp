@@ -1,6 +1,8 @@
 #include "train/data.h"
 
+#include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 namespace charnn {
 
@@ -38,7 +40,21 @@ Corpus load_corpus(const std::string& path, double val_frac, const TextCodec& co
   return corpus;
 }
 
-Batcher::Batcher(const std::vector<int>& ids, int B, int T) : ids_(&ids), B_(B), T_(T) {
+std::vector<unsigned char> record_starts(const std::vector<int>& ids,
+                                         const std::vector<int>& separator) {
+  std::vector<unsigned char> starts(ids.size(), 0);
+  const std::size_t k = separator.size();
+  if (k == 0) return starts;
+  for (std::size_t i = k - 1; i < ids.size(); ++i)
+    starts[i] = std::equal(separator.begin(), separator.end(), ids.begin() + (i + 1 - k)) ? 1 : 0;
+  return starts;
+}
+
+Batcher::Batcher(const std::vector<int>& ids, int B, int T,
+                 const std::vector<unsigned char>* starts)
+    : ids_(&ids), starts_(starts), B_(B), T_(T) {
+  if (starts_ && starts_->size() != ids.size())
+    throw std::logic_error("Batcher: one record-start flag per character");
   // Stream b reads inputs from [b*segment, b*segment + segment) and targets one further on.
   segment_ = ids.empty() ? 0 : static_cast<std::int64_t>(ids.size() - 1) / B;
   chunks_ = segment_ / T;
@@ -50,19 +66,23 @@ Batcher::Batcher(const std::vector<int>& ids, int B, int T) : ids_(&ids), B_(B),
                     "); use a longer text or smaller values");
 }
 
-Batch Batcher::chunk(std::int64_t k, std::vector<int>& x, std::vector<int>& y) const {
+Batch Batcher::chunk(std::int64_t k, std::vector<int>& x, std::vector<int>& y,
+                     std::vector<unsigned char>* r) const {
+  if (starts_ && !r) throw std::logic_error("Batcher::chunk: record starts need r");
   const std::int64_t c = k % chunks_;
   x.resize(static_cast<std::size_t>(T_) * B_);
   y.resize(x.size());
+  if (starts_) r->resize(x.size());
   for (int b = 0; b < B_; ++b) {
     const std::int64_t start = b * segment_ + c * T_;
     for (int t = 0; t < T_; ++t) {
       const std::size_t i = static_cast<std::size_t>(t) * B_ + b;
       x[i] = (*ids_)[static_cast<std::size_t>(start + t)];
       y[i] = (*ids_)[static_cast<std::size_t>(start + t + 1)];
+      if (starts_) (*r)[i] = (*starts_)[static_cast<std::size_t>(start + t)];
     }
   }
-  return Batch{B_, T_, x.data(), y.data()};
+  return Batch{B_, T_, x.data(), y.data(), starts_ ? r->data() : nullptr};
 }
 
 }  // namespace charnn

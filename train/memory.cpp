@@ -20,11 +20,12 @@ double available_memory_bytes() {
   return 0;
 }
 
-double training_memory_bytes(int gates, int V, int H, int L, int B, int T) {
+double training_memory_bytes(int gates, int V, int H, int L, int B, int T, bool resets) {
   const double g = gates, v = V, h = H, l = L, t = T;
   const double b = std::max(B, kValidationBatch);  // validation runs this many windows at once
   const double params = g * h * (v + h + 1) + (l - 1) * g * h * (2 * h + 1) + v * (h + 1);
-  const double per_char = l * (3 * g + 2) * h + v + 3 * h;
+  const double kept = resets ? l * (g > 1 ? 2 : 1) * h : 0;  // h_kept (and c_kept)
+  const double per_char = l * (3 * g + 2) * h + v + 3 * h + kept;
   return 4 * (6 * params + b * t * per_char);
 }
 

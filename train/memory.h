@@ -18,8 +18,9 @@ double available_memory_bytes();
 // T x max(B, kValidationBatch) characters of a training or validation chunk, what the layers cache
 // ((3 gates + 2) H values per layer: 14H for the LSTM, 5H for the RNN) and the output layer's
 // V + 3H. The default ./train_lstm run on Tiny Shakespeare: 226 MB estimated, 268 MB peak
-// resident set measured (which also holds the text, the program and its threads).
-double training_memory_bytes(int gates, int V, int H, int L, int B, int T);
+// resident set measured (which also holds the text, the program and its threads). With record
+// resets (--reset-at) each layer also keeps the state each step reads: h (and for the LSTM c).
+double training_memory_bytes(int gates, int V, int H, int L, int B, int T, bool resets = false);
 
 // Throws UsageError "these settings need about X GB of memory and Y GB are available; use a
 // smaller --hidden, --layers, --batch or --seq-len" when `bytes` exceed what is available.

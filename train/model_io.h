@@ -58,6 +58,29 @@ inline TextCodec codec_from_checkpoint(const Checkpoint& ck, const std::string& 
   return TextCodec(Vocabulary(ck.vocabulary), checkpoint_flag(ck, "lowercase", path), keep_crlf);
 }
 
+// The record separator (--reset-at) as ids: `escaped` (as escape() writes it) unescaped,
+// decoded and folded as `codec` reads text, then looked up in its vocabulary. Empty for an empty
+// separator. A bad escape or a character outside the vocabulary is a TextError naming `what`.
+inline std::vector<int> separator_ids(const std::string& escaped, const TextCodec& codec,
+                                      const std::string& what) {
+  if (escaped.empty()) return {};
+  return codec.encode(decode_utf8(unescape(escaped, what), what), what);
+}
+
+// The record separator a checkpoint trained with (its "reset-at" setting), as ids of `codec`
+// (the checkpoint's own, codec_from_checkpoint): empty when it trained without, or was written
+// before --reset-at existed. A stored value that does not read is CheckpointError.
+inline std::vector<int> separator_from_checkpoint(const Checkpoint& ck, const TextCodec& codec,
+                                                  const std::string& path) {
+  for (const auto& [key, value] : ck.config)
+    if (key == "reset-at") try {
+        return separator_ids(value, codec, "setting reset-at");
+      } catch (const TextError& e) {
+        throw CheckpointError(path + ": corrupt checkpoint (" + e.what() + ")");
+      }
+  return {};
+}
+
 template <class Net>
 typename Net::Config config_from_checkpoint(const Checkpoint& ck, const std::string& path) {
   typename Net::Config cfg;

@@ -39,6 +39,17 @@ Setting keep_crlf_flag() {
   s.if_absent = "1";
   return s;
 }
+
+// Checkpoints written before --reset-at existed never reset the state inside a chunk.
+Setting reset_at_text() {
+  Setting s = text("reset-at", &S::reset_at, "", {}, kKept,
+                   "zero the state at each occurrence of TEXT, so that the records it separates "
+                   "(poems, entries) are learned independently: '\\n\\n' for a blank line "
+                   "(\\n, \\t, \\r and \\\\ are escapes; the checkpoint records it for "
+                   "./sample and ./evaluate)");
+  s.if_absent = "";
+  return s;
+}
 constexpr long kMaxInt = 2000000000;
 
 const Setting& find_setting(const std::string& name) {
@@ -171,6 +182,7 @@ const std::vector<Setting>& train_settings() {
            "fold A-Z to a-z (the checkpoint records it: ./sample and ./evaluate then fold their "
            "text too)"),
       keep_crlf_flag(),
+      reset_at_text(),
       flag("quiet", &S::quiet, kFree, "print only the final summary line (and errors)"),
   };
   return table;
@@ -212,11 +224,11 @@ std::vector<std::pair<std::string, std::string>> settings_to_config(const TrainS
 }
 
 std::string stored_setting(const Checkpoint& ck, const Setting& row, const std::string& path) {
-  if (!row.if_absent.empty()) {
+  if (row.if_absent) {
     bool present = false;
     for (const auto& entry : ck.config)
       present = present || entry.first == row.name;
-    if (!present) return row.if_absent;
+    if (!present) return *row.if_absent;
   }
   return ck.setting(row.name, path);
 }

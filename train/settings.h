@@ -6,6 +6,7 @@
 // ./compare's flags where they are the same settings (add_setting_flag).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -32,6 +33,7 @@ struct TrainSettings {
   int lr_decay_every, seed;
   double val_frac;
   bool lowercase, keep_crlf;
+  std::string reset_at;  // --reset-at, as escape() writes it (empty: no record resets)
   // When to stop, what to report, where to write (each run gives its own).
   int steps, epochs;
   double minutes;
@@ -65,8 +67,8 @@ struct Setting {
   OnResume on_resume;
   std::string help;  // "{model}" stands for the model's name, rnn or lstm
   // The value a checkpoint written before the setting existed is read with (what those versions
-  // did); empty when every checkpoint stores the setting.
-  std::string if_absent = "";
+  // did); none when every checkpoint stores the setting.
+  std::optional<std::string> if_absent = std::nullopt;
 };
 
 // Setting `row` as checkpoint `ck` stores it, or row.if_absent when an older checkpoint lacks
@@ -98,7 +100,7 @@ void add_setting_flag(ArgParser& a, const std::string& name, bool* target,
 std::vector<std::pair<std::string, std::string>> settings_to_config(const TrainSettings& s);
 
 // On --init-from: the settings that make the model and the way it reads text (hidden, layers,
-// lowercase, keep-crlf) from checkpoint `ck` into `s`; everything else is this run's own. A
+// lowercase, keep-crlf; not reset-at, which is the new text's) from checkpoint `ck` into `s`; everything else is this run's own. A
 // setting among those named on the command line with another value is a UsageError
 // "--KEY VALUE conflicts with --init-from PATH, whose model has STORED".
 void model_settings_from_checkpoint(const Checkpoint& ck, const std::string& path,

@@ -207,6 +207,59 @@ std::u32string ascii_lowercase(std::u32string text) {
   return text;
 }
 
+std::string unescape(const std::string& typed, const std::string& what) {
+  std::string out;
+  for (std::size_t k = 0; k < typed.size(); ++k) {
+    if (typed[k] != '\\') {
+      out += typed[k];
+      continue;
+    }
+    const char next = k + 1 < typed.size() ? typed[k + 1] : '\0';
+    switch (next) {
+      case 'n':
+        out += '\n';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case '\\':
+        out += '\\';
+        break;
+      default:
+        throw TextError(what + ": '\\" + (next ? std::string(1, next) : std::string()) +
+                        "' is not an escape this program reads (\\n, \\t, \\r and \\\\ are)");
+    }
+    ++k;
+  }
+  return out;
+}
+
+std::string escape(const std::string& text) {
+  std::string out;
+  for (const char c : text) {
+    switch (c) {
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
 std::string describe_char(char32_t c) {
   const std::string code = code_point_name(c);
   // Spaces and line breaks would be invisible between quotes, so they get a name.

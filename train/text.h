@@ -65,6 +65,14 @@ std::u32string ascii_lowercase(std::u32string text);
 // bare code ("U+0007") when it would be invisible or garble the message.
 std::string describe_char(char32_t c);
 
+// A separator as typed after --reset-at: "\n", "\t", "\r" and "\\" stand for newline, tab,
+// carriage return and backslash, so that a blank line is '\n\n' on any shell. Another
+// backslash sequence is a TextError naming `what`. Returns the text (UTF-8, not checked here).
+std::string unescape(const std::string& typed, const std::string& what);
+// The reverse: newline, tab, carriage return and backslash written as those escapes. What a
+// checkpoint stores and messages show, so '\n\n' and a typed $'\n\n' are stored alike.
+std::string escape(const std::string& text);
+
 // The model's alphabet: the sorted set of distinct code points of a text. A character's id is
 // its position in that order, so the same text always gives the same ids.
 class Vocabulary {

@@ -9,6 +9,7 @@
 //   every --eval-every steps: validation loss, checkpoint (latest, and best), CSV log line
 #pragma once
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -73,7 +74,9 @@ template <class Net>
 class Trainer {
  public:
   using Model = LanguageModel<Net>;
-  using SampleFn = std::function<std::string(Model&, const Vocabulary&, int length, Rng&)>;
+  // A progress sample: the model, its vocabulary, the record separator (empty: none), the length.
+  using SampleFn = std::function<std::string(Model&, const Vocabulary&, const std::vector<int>&,
+                                             int length, Rng&)>;
 
   Trainer(std::string program, SampleFn sample) : program_(std::move(program)), sample_(sample) {}
 
@@ -101,6 +104,11 @@ class Trainer {
   // computation (when to stop, how often to report, where to write, threads) may be given anew.
   void complete_settings(const ArgParser& flags) {
     if (s_.checkpoint.empty()) s_.checkpoint = std::string(Net::kName) + ".ckpt";
+    try {  // one spelling of the separator, so '\n\n' and a typed $'\n\n' compare equal
+      s_.reset_at = escape(unescape(s_.reset_at, "--reset-at"));
+    } catch (const TextError& e) {
+      throw UsageError(e.what());
+    }
     if (!s_.init_from.empty()) {
       if (!s_.resume.empty())
         throw UsageError(
@@ -156,10 +164,24 @@ class Trainer {
     }
     const Corpus corpus =
         load_corpus(s.file, s.val_frac, TextCodec(vocab, s.lowercase, s.keep_crlf));
-    const Batcher batcher(corpus.train, s.batch, s.seq_len);
+    // Record resets (--reset-at): where records start in each split.
+    const std::string absent =
+        "--reset-at '" + s.reset_at + "' does not occur in the training text of " + s.file;
+    try {
+      separator_ = separator_ids(s.reset_at, TextCodec(corpus.vocab, s.lowercase, s.keep_crlf),
+                                 "--reset-at");
+    } catch (const TextError&) {  // a character the text does not have
+      throw TextError(absent);
+    }
+    const std::vector<unsigned char> train_starts = record_starts(corpus.train, separator_);
+    val_starts_ = record_starts(corpus.val, separator_);
+    const auto records = std::count(train_starts.begin(), train_starts.end(), 1);
+    if (!separator_.empty() && records == 0) throw TextError(absent);
+    const Batcher batcher(corpus.train, s.batch, s.seq_len,
+                          separator_.empty() ? nullptr : &train_starts);
     check_paths();
     check_memory_fits(training_memory_bytes(Net::kGates, corpus.vocab.size(), s.hidden, s.layers,
-                                            s.batch, s.seq_len));
+                                            s.batch, s.seq_len, !separator_.empty()));
     check_writable(s.checkpoint);
     if (window_count(corpus.val.size(), s.seq_len) < 1)
       throw TextError(s.file + ": the validation split has " + std::to_string(corpus.val.size()) +
@@ -211,6 +233,9 @@ class Trainer {
         " validation characters, vocabulary " + std::to_string(corpus.vocab.size()) + "; batch " +
         std::to_string(s.batch) + " x " + std::to_string(s.seq_len) + ", " + std::to_string(cpe) +
         " steps per epoch");
+    if (!separator_.empty())
+      say("record resets: the state is zeroed at each '" + s.reset_at + "', " +
+          format_count(static_cast<double>(records)) + " times in the training text");
 
     using clock = std::chrono::steady_clock;
     const auto start = clock::now();
@@ -222,6 +247,7 @@ class Trainer {
     std::int64_t saved_step = ts.step;
     std::int64_t steps_this_run = 0;
     std::vector<int> x, y;
+    std::vector<unsigned char> starts;  // the chunk's record starts, with --reset-at
     std::ofstream log = open_log(resuming);
 
     auto stop_reason = [&]() -> std::string {
@@ -259,7 +285,7 @@ class Trainer {
       streams_to_reset(ts.chunk, cpe, s.batch, s.reset, rng, reset);
       zero_streams(state_layout, ts.carried_state.data(), reset);
       const auto t0 = clock::now();
-      const Batch batch = batcher.chunk(ts.chunk, x, y);
+      const Batch batch = batcher.chunk(ts.chunk, x, y, &starts);
       const StepResult r = train_step(model, opt, batch, &dropout, ts.carried_state.data(),
                                       ts.carried_state.data(), ts.lr, ts.step, rule);
       if (!r.finite)
@@ -405,14 +431,15 @@ class Trainer {
   }
 
   double evaluate(Model& model, const Corpus& corpus) {
-    return window_loss(model, corpus.val, s_.seq_len, kValidationBatch);
+    return window_loss(model, corpus.val, s_.seq_len, kValidationBatch,
+                       separator_.empty() ? nullptr : &val_starts_);
   }
 
   void print_sample(Model& model, const Corpus& corpus, std::int64_t step) {
     if (!sample_) return;
     Rng rng(static_cast<std::uint64_t>(s_.seed) * 1000003u + static_cast<std::uint64_t>(step));
     status_.print("--- sample at step " + std::to_string(step) + " ---\n" +
-                  sample_(model, corpus.vocab, s_.sample_length, rng) + "\n---");
+                  sample_(model, corpus.vocab, separator_, s_.sample_length, rng) + "\n---");
   }
 
   std::ofstream open_log(bool resuming) const {
@@ -468,6 +495,8 @@ class Trainer {
 
   std::string program_;
   SampleFn sample_;
+  std::vector<int> separator_;             // --reset-at as ids (empty: no record resets)
+  std::vector<unsigned char> val_starts_;  // record_starts of the validation text
   TrainSettings s_;
   Checkpoint resumed_;
   Checkpoint init_;  // --init-from's checkpoint
