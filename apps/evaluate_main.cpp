@@ -6,5 +6,8 @@
 int main(int argc, char** argv) {
   charnn::EvaluateSettings settings;
   charnn::ArgParser flags = charnn::evaluate_flags(settings);
-  return charnn::run_program(flags, argc, argv, [&] { return charnn::evaluate_program(settings); });
+  return charnn::run_program(flags, argc, argv, [&] {
+    settings.reset_at_given = flags.given("reset-at");
+    return charnn::evaluate_program(settings);
+  });
 }

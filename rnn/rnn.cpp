@@ -61,8 +61,9 @@ void Rnn<S>::forward(const S* params, const Layout& layout, const int* ids, int 
       add_to_every_row<S>(w.b_h, A);   // (R1) … + b_h
     }
 
-    copy<S>(state.view(state_in, l), hs.rows_view(0, B));                  // h_{-1} = h0
-    if (resetting_) c.h_kept.resize(static_cast<std::size_t>(T) * B * H);  // sized once
+    copy<S>(state.view(state_in, l), hs.rows_view(0, B));  // h_{-1} = h0
+    if (resetting_)  // sized by the first pass with record resets
+      c.h_kept.resize(static_cast<std::size_t>(T) * B * H);
     c.W_hh_forward.pack_for_ABt(w.W_hh);  // rearranged once for the T products below
     // The streams (rows) never mix in the recurrence, so each thread takes a block of them
     // and runs all T steps on it without waiting for the others.

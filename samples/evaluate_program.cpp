@@ -105,8 +105,16 @@ int run(const EvaluateSettings& st, const Checkpoint& ck) {
   // short for one is a single window of all its characters.
   int T = st.seq_len > 0 ? st.seq_len : checkpoint_int(ck, "seq-len", st.checkpoint, 1, kMaxSeqLen);
   if (window_count(ids.size(), T) == 0) T = static_cast<int>(ids.size()) - 1;
-  // A model trained with --reset-at starts a record at each separator, as in training.
-  const std::vector<int> separator = separator_from_checkpoint(ck, codec, st.checkpoint);
+  // A model trained with --reset-at starts a record at each separator, as in training, unless
+  // --reset-at says otherwise.
+  std::vector<int> separator = separator_from_checkpoint(ck, codec, st.checkpoint);
+  if (st.reset_at_given) {
+    try {
+      separator = separator_ids(escape(unescape(st.reset_at, "--reset-at")), codec, "--reset-at");
+    } catch (const TextError& e) {
+      throw UsageError(e.what());
+    }
+  }
   const std::vector<unsigned char> starts = record_starts(ids, separator);
   const double loss =
       window_loss(model, ids, T, kValidationBatch, separator.empty() ? nullptr : &starts);
@@ -141,13 +149,18 @@ ArgParser evaluate_flags(EvaluateSettings& st) {
                  "trained with --keep-crlf, and A-Z folded to a-z if it trained with --lowercase.\n"
                  "Characters that are then not in the model's vocabulary are counted, reported\n"
                  "and skipped: the others are scored as one text, as if the skipped ones were not\n"
-                 "there.");
+                 "there. A model trained with --reset-at also starts from a zero state at every\n"
+                 "record separator inside a window.");
   args.add_positional("CHECKPOINT", &st.checkpoint, "a checkpoint file", true);
   args.add_positional("FILE", &st.file, "the text to evaluate (UTF-8)", true);
   args.add_int("seq-len", &st.seq_len,
                "T, the predictions per window (0: the --seq-len the model trained with)", 0,
                1000000);
   args.add_flag("strict", &st.strict, "fail on the first character outside the vocabulary");
+  args.add_string("reset-at", &st.reset_at,
+                  "start a record (a zero state) at each occurrence of TEXT, as ./train_lstm "
+                  "--reset-at does, instead of where the model trained to ('' for nowhere; "
+                  "default: the checkpoint's setting)");
   return args;
 }
 

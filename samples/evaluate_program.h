@@ -11,6 +11,8 @@ struct EvaluateSettings {
   std::string checkpoint, file;
   int seq_len = 0;  // 0: the checkpoint's
   bool strict = false;
+  std::string reset_at;         // --reset-at: the record separator to score with ...
+  bool reset_at_given = false;  // ... when given; else the checkpoint's
 };
 
 // ./evaluate's flags, writing into `settings`.

@@ -167,7 +167,13 @@ TEST_CASE("train, evaluate and sample with --reset-at: stored, reused, refused w
   const RunResult without = run_program(d, "evaluate", {old, text});
   REQUIRE(without.status == 0);
   CHECK_FALSE(contains(without.out, "record separator"));
-  CHECK(r.out.substr(r.out.find(':')) != without.out.substr(without.out.find(':')));
+  CHECK(r.out != without.out);
+  // --reset-at overrides the checkpoint's: '' scores as the old checkpoint, '\n\n' as the new.
+  CHECK(run_program(d, "evaluate", {ck, text, "--reset-at", ""}).out == without.out);
+  CHECK(run_program(d, "evaluate", {old, text, "--reset-at", "\\n\\n"}).out == r.out);
+  const RunResult bad = run_program(d, "evaluate", {ck, text, "--reset-at", "\\z"});
+  CHECK(bad.status == 2);
+  CHECK(bad.one_error_line());
   // ... and that old checkpoint resumes as a run without record resets.
   r = run_program(d, "train_lstm", with({text, "--resume", old, "--checkpoint", old}, tiny));
   INFO(r.err);
