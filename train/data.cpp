@@ -42,9 +42,9 @@ Corpus load_corpus(const std::string& path, double val_frac, const TextCodec& co
 
 std::vector<unsigned char> record_starts(const std::vector<int>& ids,
                                          const std::vector<int>& separator) {
-  std::vector<unsigned char> starts(ids.size(), 0);
   const std::size_t k = separator.size();
-  if (k == 0) return starts;
+  if (k == 0) return {};
+  std::vector<unsigned char> starts(ids.size(), 0);
   for (std::size_t i = k - 1; i < ids.size(); ++i)
     starts[i] = std::equal(separator.begin(), separator.end(), ids.begin() + (i + 1 - k)) ? 1 : 0;
   return starts;

@@ -29,8 +29,8 @@ Corpus load_corpus(const std::string& path, double val_frac, const TextCodec& co
 // next belongs to the text that follows (truncated backpropagation through time). An epoch is
 // the number of chunks that fit in a segment; then every stream starts its segment again.
 // Record boundaries (--reset-at): flag i is 1 when ids[i] is the last character of an
-// occurrence of `separator` (occurrences may overlap), 0 elsewhere; all 0 when the separator is
-// empty. A record starts there: the state is zeroed before ids[i] is read ((R4), (L8)), so
+// occurrence of `separator` (occurrences may overlap), 0 elsewhere; no flags at all (an empty
+// vector, not one byte per character) when the separator is empty. A record starts there: the state is zeroed before ids[i] is read ((R4), (L8)), so
 // the record's first prediction, made after its separator, starts from nothing but that
 // character, as a sample from a fresh state after "\n" does.
 std::vector<unsigned char> record_starts(const std::vector<int>& ids,
