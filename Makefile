@@ -1,8 +1,8 @@
 # Builds the programs at the repository root; `make test` builds and runs the tests.
 #
-#   make              the programs (./train_lstm, ./train_rnn, ./sample, ./evaluate, ./compare,
-#                     ./kneser_ney, ./inspect, ./gradcheck, ./bench) and shakespeare.txt (from $DATA_MIRROR, else
-#                     downloaded)
+#   make              the programs (./train_lstm, ./train_rnn, ./train_gru, ./sample, ./evaluate,
+#                     ./compare, ./kneser_ney, ./inspect, ./gradcheck, ./bench) and shakespeare.txt
+#                     (from $DATA_MIRROR, else downloaded)
 #   make data         also sonnets.txt, haikus.txt, dracula.txt, nietzsche.txt, speeches.txt
 #   make test         builds and runs the Catch2 tests
 #   make sanitize     the programs and tests with AddressSanitizer and UBSan (build/sanitize/),
@@ -41,13 +41,13 @@ COMPILE = $(CXX) $(STD) $(CPPFLAGS) $(CXXFLAGS) $(WARNINGS) -MMD -MP
 
 # Every .cpp in these folders is library code; the programs' mains are apps/*_main.cpp.
 LIB_SRC := $(filter-out %_main.cpp,$(wildcard core/*.cpp core/fast/*.cpp util/*.cpp rnn/*.cpp \
-             lstm/*.cpp ngram/*.cpp train/*.cpp gradient_check/*.cpp samples/*.cpp benchmark/*.cpp))
+             lstm/*.cpp gru/*.cpp ngram/*.cpp train/*.cpp gradient_check/*.cpp samples/*.cpp benchmark/*.cpp))
 LIB_OBJ := $(LIB_SRC:%.cpp=$(BUILD)/%.o)
-PROGRAMS := gradcheck train_rnn train_lstm sample evaluate compare kneser_ney bench inspect
+PROGRAMS := gradcheck train_rnn train_lstm train_gru sample evaluate compare kneser_ney bench inspect
 TEST_SRC := $(wildcard tests/test_*.cpp)
 TEST_OBJ := $(TEST_SRC:%.cpp=$(BUILD)/%.o) $(BUILD)/tests/main.o
 FORMATTED := $(wildcard core/*.h core/*.cpp core/fast/*.h core/fast/*.cpp util/*.h util/*.cpp \
-               rnn/*.h rnn/*.cpp lstm/*.h lstm/*.cpp ngram/*.h ngram/*.cpp train/*.h train/*.cpp apps/*.cpp \
+               rnn/*.h rnn/*.cpp lstm/*.h lstm/*.cpp gru/*.h gru/*.cpp ngram/*.h ngram/*.cpp train/*.h train/*.cpp apps/*.cpp \
                gradient_check/*.h gradient_check/*.cpp samples/*.h samples/*.cpp \
                benchmark/*.h benchmark/*.cpp \
                tests/*.h tests/*.hpp tests/*.cpp tests/fuzz/*.h tests/fuzz/*.cpp)
@@ -78,6 +78,9 @@ $(OUT)train_rnn: $(BUILD)/apps/train_rnn_main.o $(LIB_OBJ)
 	$(CXX) $(STD) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
 $(OUT)train_lstm: $(BUILD)/apps/train_lstm_main.o $(LIB_OBJ)
+	$(CXX) $(STD) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
+
+$(OUT)train_gru: $(BUILD)/apps/train_gru_main.o $(LIB_OBJ)
 	$(CXX) $(STD) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
 $(OUT)sample: $(BUILD)/apps/sample_main.o $(LIB_OBJ)

@@ -14,6 +14,7 @@
 #include "core/gemm.h"
 #include "core/language_model.h"
 #include "core/rng.h"
+#include "gru/gru.h"
 #include "lstm/lstm.h"
 #include "rnn/rnn.h"
 #include "train/data.h"
@@ -33,17 +34,19 @@ double seconds_since(Clock::time_point t0) {
 
 struct Config {
   std::string name;
-  std::string model;  // "lstm" or "rnn"
+  std::string model;  // "lstm", "rnn" or "gru"
   int hidden, layers, seq_len, batch;
 };
 
-// The PyTorch peer's table (issue 4), with the RNN and the LSTM at every size.
+// The PyTorch peer's table (issue 4), with the RNN, the LSTM and the GRU at every size.
 const std::vector<Config>& all_configs() {
   static const std::vector<Config> configs = {
       {"lstm-128", "lstm", 128, 1, 64, 32},  {"lstm-256", "lstm", 256, 1, 100, 32},
       {"lstm-512", "lstm", 512, 1, 100, 32}, {"lstm-256x2", "lstm", 256, 2, 100, 32},
       {"rnn-128", "rnn", 128, 1, 64, 32},    {"rnn-256", "rnn", 256, 1, 100, 32},
       {"rnn-512", "rnn", 512, 1, 100, 32},   {"rnn-256x2", "rnn", 256, 2, 100, 32},
+      {"gru-128", "gru", 128, 1, 64, 32},    {"gru-256", "gru", 256, 1, 100, 32},
+      {"gru-512", "gru", 512, 1, 100, 32},   {"gru-256x2", "gru", 256, 2, 100, 32},
   };
   return configs;
 }
@@ -57,7 +60,9 @@ std::string config_names() {
 }
 
 int gates(const Config& c) {
-  return c.model == Lstm<float>::kName ? Lstm<float>::kGates : Rnn<float>::kGates;
+  if (c.model == Lstm<float>::kName) return Lstm<float>::kGates;
+  if (c.model == Gru<float>::kName) return Gru<float>::kGates;
+  return Rnn<float>::kGates;
 }
 
 // Multiply-adds executed per training character, times 2 (FLOPs): forward, per layer, the
@@ -214,9 +219,18 @@ struct Product {
 std::vector<Product> products(const Config& c, int V) {
   const int G = gates(c), H = c.hidden, N = c.batch * c.seq_len;
   std::vector<Product> p;
-  p.push_back({"recurrent forward  h U^T", c.batch, G * H, H, c.layers, Form::RecurrentABt});
-  p.push_back({"recurrent backward dz U", c.batch, H, G * H, c.layers, Form::RecurrentAB});
-  p.push_back({"weight gradient    dZ^T H", G * H, H, N, c.layers, Form::AtB});
+  if (c.model == Gru<float>::kName) {  // the candidate's product reads r ⊙ h: two products
+    p.push_back({"recurrent forward  h U_zr^T", c.batch, 2 * H, H, c.layers, Form::RecurrentABt});
+    p.push_back({"recurrent forward  q U_g^T", c.batch, H, H, c.layers, Form::RecurrentABt});
+    p.push_back({"recurrent backward da_g U_g", c.batch, H, H, c.layers, Form::RecurrentAB});
+    p.push_back({"recurrent backward da_zr U_zr", c.batch, H, 2 * H, c.layers, Form::RecurrentAB});
+    p.push_back({"weight gradient    dA_zr^T H", 2 * H, H, N, c.layers, Form::AtB});
+    p.push_back({"weight gradient    dA_g^T Q", H, H, N, c.layers, Form::AtB});
+  } else {
+    p.push_back({"recurrent forward  h U^T", c.batch, G * H, H, c.layers, Form::RecurrentABt});
+    p.push_back({"recurrent backward dz U", c.batch, H, G * H, c.layers, Form::RecurrentAB});
+    p.push_back({"weight gradient    dZ^T H", G * H, H, N, c.layers, Form::AtB});
+  }
   if (c.layers > 1) {
     p.push_back({"input forward      X W^T", N, G * H, H, c.layers - 1, Form::ABt});
     p.push_back({"input backward     dZ W", N, H, G * H, c.layers - 1, Form::AB});
@@ -375,9 +389,10 @@ int bench_program(const BenchSettings& settings) {
               << lpad("ms/step", 9) << lpad("GFLOP/s", 9) << lpad("% peak", 8)
               << lpad("peak MiB", 10) << lpad("steps", 7) << "\n";
     for (const Config& c : chosen) {
-      const TrainResult r = c.model == "lstm"
-                                ? time_training<Lstm<float>>(c, corpus, warmup, seconds)
-                                : time_training<Rnn<float>>(c, corpus, warmup, seconds);
+      const TrainResult r =
+          c.model == "lstm"  ? time_training<Lstm<float>>(c, corpus, warmup, seconds)
+          : c.model == "gru" ? time_training<Gru<float>>(c, corpus, warmup, seconds)
+                             : time_training<Rnn<float>>(c, corpus, warmup, seconds);
       std::cout << pad(c.name, 12) << lpad(std::to_string(c.seq_len), 5)
                 << lpad(std::to_string(c.batch), 4) << lpad(format_fixed(r.chars_per_s, 0), 10)
                 << lpad(format_fixed(r.ms_per_step, 2), 9) << lpad(format_fixed(r.gflops, 1), 9)
@@ -412,7 +427,7 @@ int bench_program(const BenchSettings& settings) {
         total_flops += flops * p.count;
         total_seconds += s * p.count;
         const double g = flops / s / 1e9;
-        std::cout << "  " << pad(p.what, 27)
+        std::cout << "  " << pad(p.what, 31)
                   << pad(std::to_string(p.M) + "x" + std::to_string(p.N) + "x" +
                              std::to_string(p.K) + (recurrent ? " x" + std::to_string(times) : ""),
                          20)

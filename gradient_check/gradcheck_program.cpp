@@ -6,6 +6,7 @@
 #include "core/language_model.h"
 #include "gradient_check/gradcheck.h"
 #include "gradient_check/textbook_check.h"
+#include "gru/gru.h"
 #include "lstm/lstm.h"
 #include "rnn/rnn.h"
 
@@ -62,14 +63,20 @@ int check_model(const GradcheckSettings& st, bool resets, int& tensors_checked) 
   return failed;
 }
 
+// Whether --model `chosen` includes `model`.
+bool wanted(const std::string& chosen, const char* model) {
+  return chosen == "all" || chosen == model;
+}
+
 template <class S>
 int run(const GradcheckSettings& st) {
   std::printf("%-5s %-6s %-10s %-8s %8s %12s %14s  %s\n", "model", "resets", "tensor", "shape",
               "entries", "max |grad|", "max rel err", "result");
   int failed = 0, checked = 0;
   for (bool resets : {false, true}) {  // plain, then with record resets (--reset-at)
-    if (st.model != "lstm") failed += check_model<Rnn<S>>(st, resets, checked);
-    if (st.model != "rnn") failed += check_model<Lstm<S>>(st, resets, checked);
+    if (wanted(st.model, "rnn")) failed += check_model<Rnn<S>>(st, resets, checked);
+    if (wanted(st.model, "lstm")) failed += check_model<Lstm<S>>(st, resets, checked);
+    if (wanted(st.model, "gru")) failed += check_model<Gru<S>>(st, resets, checked);
   }
   std::printf("%d passed, %d failed\n", checked - failed, failed);
   std::printf(
@@ -91,12 +98,13 @@ int run(const GradcheckSettings& st) {
 }  // namespace
 
 ArgParser gradcheck_flags(GradcheckSettings& st) {
-  ArgParser args("gradcheck", "[options]",
-                 "Compares every analytic gradient of the vanilla RNN and the LSTM (parameters\n"
-                 "and initial states) with a central finite difference, in double precision,\n"
-                 "and prints one row per tensor: on a plain batch, then on one where records\n"
-                 "start at random steps (--reset-at). Exits 0 only when every tensor passes.");
-  args.add_string("model", &st.model, "which model to check", {"rnn", "lstm", "both"});
+  ArgParser args(
+      "gradcheck", "[options]",
+      "Compares every analytic gradient of the vanilla RNN, the LSTM and the GRU\n"
+      "(parameters and initial states) with a central finite difference, in double precision,\n"
+      "and prints one row per tensor: on a plain batch, then on one where records\n"
+      "start at random steps (--reset-at). Exits 0 only when every tensor passes.");
+  args.add_string("model", &st.model, "which model to check", {"rnn", "lstm", "gru", "all"});
   args.add_int("vocab", &st.vocab, "vocabulary size V", 2, 1000);
   args.add_int("hidden", &st.hidden, "hidden units per layer H", 1, 1000);
   args.add_int("layers", &st.layers, "stacked layers L", 1, 16);
@@ -119,7 +127,8 @@ ArgParser gradcheck_flags(GradcheckSettings& st) {
                 "check in float (training precision) instead, to see why double is used");
   args.add_flag("textbook", &st.textbook,
                 "instead, compare the fast models with their one-screen textbook twins "
-                "(rnn/rnn_textbook.h, lstm/lstm_textbook.h) in double: loss, states and every "
+                "(rnn/rnn_textbook.h, lstm/lstm_textbook.h, gru/gru_textbook.h) in double: loss, "
+                "states and every "
                 "gradient, at V = 6, H = 4, L = 1..3, B = 1 and 3, T = 1 and 7, from a zero and "
                 "a carried initial state, and with record resets; of the other flags only "
                 "--model applies");

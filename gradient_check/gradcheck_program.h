@@ -1,4 +1,4 @@
-// ./gradcheck: checks the analytic gradients of the RNN and the LSTM against central
+// ./gradcheck: checks the analytic gradients of the RNN, the LSTM and the GRU against central
 // differences, tensor by tensor (gradient_check/gradcheck.h). See docs/gradcheck.md.
 #pragma once
 
@@ -9,7 +9,7 @@
 namespace charnn {
 
 struct GradcheckSettings {
-  std::string model = "both";
+  std::string model = "all";  // "rnn", "lstm", "gru" or "all"
   int vocab = 7, hidden = 5, layers = 2, batch = 3, seq_len = 6;
   int order = 4;
   double eps = 0;  // 0: the default for the precision

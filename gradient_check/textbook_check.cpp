@@ -7,6 +7,8 @@
 #include <type_traits>
 
 #include "core/language_model.h"
+#include "gru/gru.h"
+#include "gru/gru_textbook.h"
 #include "lstm/lstm.h"
 #include "lstm/lstm_textbook.h"
 #include "rnn/rnn.h"
@@ -39,6 +41,7 @@ class Differences {
 template <class Net>
 std::vector<TwinDifference> compare(const TwinCase& c) {
   constexpr bool kLstm = std::is_same_v<Net, Lstm<double>>;
+  constexpr bool kGru = std::is_same_v<Net, Gru<double>>;
   const int B = c.batch, T = c.steps, H = c.hidden, L = c.layers;
   typename Net::Config cfg;
   cfg.vocab = c.vocab;
@@ -109,6 +112,8 @@ std::vector<TwinDifference> compare(const TwinCase& c) {
     const auto r = [&] {
       if constexpr (kLstm)
         return textbook::lstm_loss_and_grad(P, L, ids, next, h0, c0, starts);
+      else if constexpr (kGru)
+        return textbook::gru_loss_and_grad(P, L, ids, next, h0, starts);
       else
         return textbook::rnn_loss_and_grad(P, L, ids, next, h0, starts);
     }();
@@ -124,6 +129,12 @@ std::vector<TwinDifference> compare(const TwinCase& c) {
           compare_column(layer(l) + "c_t", net.cells(l).row(row), s.c, 1);
           const Matrix* gates[] = {&s.f, &s.i, &s.g, &s.o};  // the order of Lstm::Gate
           for (int k = 0; k < 4; ++k)
+            compare_column(layer(l) + "gates", net.gates(l).row(row) + k * H, *gates[k], 1);
+        }
+        if constexpr (kGru) {
+          const auto& s = r.steps[l][t];
+          const Matrix* gates[] = {&s.z, &s.r, &s.g};  // the order of Gru::Gate
+          for (int k = 0; k < 3; ++k)
             compare_column(layer(l) + "gates", net.gates(l).row(row) + k * H, *gates[k], 1);
         }
       }
@@ -157,13 +168,14 @@ std::vector<TwinDifference> compare(const TwinCase& c) {
 std::vector<TwinDifference> compare_with_textbook(const TwinCase& c) {
   if (c.model == "rnn") return compare<Rnn<double>>(c);
   if (c.model == "lstm") return compare<Lstm<double>>(c);
+  if (c.model == "gru") return compare<Gru<double>>(c);
   throw std::invalid_argument("compare_with_textbook: unknown model " + c.model);
 }
 
 std::vector<TwinCase> textbook_cases() {
   std::vector<TwinCase> cases;
   std::uint64_t seed = 1;
-  for (const char* model : {"rnn", "lstm"})
+  for (const char* model : {"rnn", "lstm", "gru"})
     for (int layers : {1, 2, 3})
       for (int batch : {1, 3})
         for (int steps : {1, 7})
@@ -177,7 +189,7 @@ std::vector<TwinCase> textbook_cases() {
             c.seed = seed++;
             cases.push_back(c);
           }
-  for (const char* model : {"rnn", "lstm"})
+  for (const char* model : {"rnn", "lstm", "gru"})
     for (int layers : {1, 2, 3})
       for (int batch : {1, 3}) {
         TwinCase c;
@@ -198,7 +210,7 @@ int textbook_program(const std::string& model, double tolerance) {
               "resets", "compared", "max diff", "worst", "result");
   int failed = 0, cases = 0;
   for (const TwinCase& c : textbook_cases()) {
-    if (model != "both" && c.model != model) continue;
+    if (model != "all" && c.model != model) continue;
     const std::vector<TwinDifference> rows = compare_with_textbook(c);
     const TwinDifference worst = *std::max_element(
         rows.begin(), rows.end(), [](const TwinDifference& a, const TwinDifference& b) {
@@ -213,7 +225,8 @@ int textbook_program(const std::string& model, double tolerance) {
   }
   std::printf(
       "gradcheck --textbook: %d of %d cases agree to %g (loss, states, gates, every gradient;\n"
-      "double precision; the fast models against rnn/rnn_textbook.h and lstm/lstm_textbook.h)\n",
+      "double precision; the fast models against rnn/rnn_textbook.h, lstm/lstm_textbook.h and\n"
+      "gru/gru_textbook.h)\n",
       cases - failed, cases, tolerance);
   return failed == 0 ? 0 : 1;
 }

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "gru/gru.h"
 #include "lstm/lstm.h"
 #include "rnn/rnn.h"
 #include "train/checkpoint.h"
@@ -168,6 +169,7 @@ int evaluate_program(const EvaluateSettings& st) {
   const Checkpoint ck = load_checkpoint(st.checkpoint);
   if (ck.model == "lstm") return run<Lstm<float>>(st, ck);
   if (ck.model == "rnn") return run<Rnn<float>>(st, ck);
+  if (ck.model == "gru") return run<Gru<float>>(st, ck);
   throw CheckpointError(st.checkpoint + ": unknown model '" + ck.model + "'");
 }
 

@@ -6,7 +6,10 @@
 #include <iostream>
 #include <stdexcept>
 
+#include "gru/gru.h"
+#include "lstm/lstm.h"
 #include "ngram/kneser_ney.h"
+#include "rnn/rnn.h"
 #include "samples/inspect_report.h"
 #include "train/checkpoint.h"
 #include "train/data.h"
@@ -94,7 +97,8 @@ FeatureMatch find_unit(const Recording& rec, const std::vector<double>& feature,
 std::vector<Saturation> saturation(const Recording& rec) {
   std::vector<Saturation> out;
   for (const UnitSeries& s : rec.series) {
-    const bool gate = s.kind == "f" || s.kind == "i" || s.kind == "o";
+    const bool gate = s.kind == "f" || s.kind == "i" || s.kind == "o" ||  // LSTM
+                      s.kind == "z" || s.kind == "r";                     // GRU
     const bool rnn_h = rec.model == "rnn" && s.kind == "h";
     if (!gate && !rnn_h) continue;
     Saturation sat{s.kind, s.layer, gate ? 0.1 : -0.9, 0.9, {}, {}};
@@ -135,6 +139,7 @@ Recording record_checkpoint(const Checkpoint& ck, const std::string& path,
                             const std::vector<int>& ids) {
   if (ck.model == "lstm") return load_and_record<Lstm<float>>(ck, path, ids);
   if (ck.model == "rnn") return load_and_record<Rnn<float>>(ck, path, ids);
+  if (ck.model == "gru") return load_and_record<Gru<float>>(ck, path, ids);
   throw CheckpointError(path + ": unknown model '" + ck.model + "'");
 }
 

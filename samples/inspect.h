@@ -38,7 +38,7 @@ int inspect_program(const InspectSettings& settings);
 
 // One kind of value of one layer at every step: h_t, c_t or a gate, (N,units) row by row.
 struct UnitSeries {
-  std::string kind;  // "h", "c", "f", "i", "g", "o"
+  std::string kind;  // "h", "c", "f", "i", "g", "o" (LSTM), "z", "r", "g" (GRU)
   int layer = 0;
   int units = 0;
   std::vector<float> values;
@@ -93,6 +93,10 @@ Recording record(LanguageModel<Net>& model, const std::vector<int>& ids) {
       const char* gate[] = {"f", "i", "g", "o"};  // the order of Lstm::Gate
       for (int k = 0; k < 4; ++k)
         keep(gate[k], l, net.gates(l), k * H);
+    } else if constexpr (Net::kGates == 3) {
+      const char* gate[] = {"z", "r", "g"};  // the order of Gru::Gate
+      for (int k = 0; k < 3; ++k)
+        keep(gate[k], l, net.gates(l), k * H);
     }
   }
   return r;
@@ -128,7 +132,7 @@ struct Saturation {
   double low_threshold = 0, high_threshold = 0;
   std::vector<double> low, high;  // per unit
 };
-// The LSTM's gates f, i, o of every layer at 0.1 and 0.9; the RNN's h of every layer at -0.9
+// The LSTM's gates f, i, o (the GRU's z, r) of every layer at 0.1 and 0.9; the RNN's h of every layer at -0.9
 // and 0.9 (its tanh saturating).
 std::vector<Saturation> saturation(const Recording& rec);
 

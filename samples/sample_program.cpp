@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "gru/gru.h"
 #include "lstm/lstm.h"
 #include "rnn/rnn.h"
 #include "samples/beam_search.h"
@@ -160,6 +161,7 @@ int sample_program(const SampleSettings& st, const ArgParser& parsed) {
   const Checkpoint ck = load_checkpoint(st.checkpoint);
   if (ck.model == "lstm") return run<Lstm<float>>(st, ck);
   if (ck.model == "rnn") return run<Rnn<float>>(st, ck);
+  if (ck.model == "gru") return run<Gru<float>>(st, ck);
   throw CheckpointError(st.checkpoint + ": unknown model '" + ck.model + "'");
 }
 

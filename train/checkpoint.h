@@ -34,7 +34,7 @@ constexpr std::uint32_t kCheckpointVersion = 1;
 
 struct Checkpoint {
   // What the model is: its kind, its settings and its alphabet.
-  std::string model;                                        // "rnn" or "lstm"
+  std::string model;                                        // "rnn", "lstm" or "gru"
   std::vector<std::pair<std::string, std::string>> config;  // every setting as text, in order
   std::vector<char32_t> vocabulary;                         // sorted code points; id = index
   // What it has learnt: the named tensors (core/params.h) over one flat buffer.
