@@ -58,7 +58,7 @@ TEST_CASE("every equation label in docs/ has its line in code, and the reverse",
   std::set<std::string> defined, referenced_in_docs, in_code;
   std::map<std::string, int> times_defined;
   const auto docs = files_in({"docs"}, {".md"});
-  const auto code = files_in({"core", "core/fast", "util", "rnn", "lstm", "ngram", "train",
+  const auto code = files_in({"core", "core/fast", "util", "rnn", "lstm", "gru", "ngram", "train",
                               "gradient_check", "samples", "benchmark", "apps"},
                              {".h", ".cpp"});
   REQUIRE(docs.size() >= 5);
@@ -113,6 +113,7 @@ TEST_CASE("every equation of a model's page is labelled in the fast code and in 
   };
   const Sites sites[] = {{"docs/rnn.md", "rnn/rnn.cpp", "rnn/rnn_textbook.h"},
                          {"docs/lstm.md", "lstm/lstm.cpp", "lstm/lstm_textbook.h"},
+                         {"docs/gru.md", "gru/gru.cpp", "gru/gru_textbook.h"},
                          {"docs/softmax.md", "core/softmax_head.h", "core/textbook.h"}};
   std::map<std::string, std::string> page_of;  // label -> the page that tags it
   for (const Sites& s : sites)

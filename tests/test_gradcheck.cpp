@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "gradient_check/gradcheck.h"
+#include "gru/gru.h"
 #include "lstm/lstm.h"
 #include "rnn/rnn.h"
 #include "tests/catch.hpp"
@@ -58,6 +59,10 @@ TEST_CASE("gradcheck: every tensor of a 2-layer LSTM", "[gradcheck]") {
   require_all_pass<Lstm<double>>({7, 5, 2, 3, 6}, 1);
 }
 
+TEST_CASE("gradcheck: every tensor of a 2-layer GRU", "[gradcheck]") {
+  require_all_pass<Gru<double>>({7, 5, 2, 3, 6}, 1);
+}
+
 TEST_CASE("gradcheck: other shapes and seeds", "[gradcheck]") {
   const Shape shapes[] = {
       {4, 3, 1, 1, 1},  // the textbook case: one layer, one sequence, one step
@@ -69,6 +74,7 @@ TEST_CASE("gradcheck: other shapes and seeds", "[gradcheck]") {
   for (const Shape& s : shapes) {
     require_all_pass<Rnn<double>>(s, ++seed);
     require_all_pass<Lstm<double>>(s, ++seed);
+    require_all_pass<Gru<double>>(s, ++seed);
   }
 }
 
@@ -77,39 +83,41 @@ TEST_CASE("gradcheck: every tensor with record resets at random steps", "[gradch
   for (const Shape& s : {Shape{7, 5, 2, 3, 6}, Shape{5, 4, 3, 2, 9}}) {
     require_all_pass<Rnn<double>>(s, ++seed, 0.25);
     require_all_pass<Lstm<double>>(s, ++seed, 0.25);
+    require_all_pass<Gru<double>>(s, ++seed, 0.25);
   }
 }
 
-TEST_CASE("a record reset makes the text after it independent of what came before", "[gradcheck]") {
+TEMPLATE_TEST_CASE("a record reset makes the text after it independent of what came before",
+                   "[gradcheck]", Rnn<double>, Lstm<double>, Gru<double>) {
   // Every stream starts a record at step 2 of a chunk of 5. The loss is then the loss of
   // steps 0-1 from the carried state plus that of steps 2-4 from a zero state, and no gradient
   // of the later steps reaches the carried state. A record at step 0 cuts it off entirely.
   Rng rng(7);
-  auto lstm = random_model<Lstm<double>>(5, 4, 2, rng);
+  auto model = random_model<TestType>(5, 4, 2, rng);
   const int B = 3, T = 5, cut = 2;
   RandomBatch data(B, T, 5, rng);
   std::vector<unsigned char> resets(B * T, 0);
   for (int b = 0; b < B; ++b)
     resets[cut * B + b] = 1;
   data.batch.resets = resets.data();
-  const auto state = random_vector<double>(lstm.state_layout(B).size(), rng);
+  const auto state = random_vector<double>(model.state_layout(B).size(), rng);
   std::vector<double> out(state.size()), zero(state.size(), 0.0);
-  const double whole = lstm.loss(data.batch, state.data(), out.data());
+  const double whole = model.loss(data.batch, state.data(), out.data());
   const Batch head{B, cut, data.inputs.data(), data.targets.data()};
   const Batch tail{B, T - cut, data.inputs.data() + cut * B, data.targets.data() + cut * B};
-  const double before = lstm.loss(head, state.data(), out.data());
-  const double after = lstm.loss(tail, zero.data(), out.data());
+  const double before = model.loss(head, state.data(), out.data());
+  const double after = model.loss(tail, zero.data(), out.data());
   CHECK(whole == Approx((cut * before + (T - cut) * after) / T).epsilon(1e-12));
 
   // ∂L/∂state_in is then that of the first two steps alone: (cut/T) ∂L_head/∂state_in.
   std::vector<double> dwhole(state.size()), dhead(state.size());
-  lstm.loss_and_grad(data.batch, state.data(), out.data(), dwhole.data());
-  lstm.loss_and_grad(head, state.data(), out.data(), dhead.data());
+  model.loss_and_grad(data.batch, state.data(), out.data(), dwhole.data());
+  model.loss_and_grad(head, state.data(), out.data(), dhead.data());
   for (std::size_t k = 0; k < state.size(); ++k)
     CHECK(dwhole[k] == Approx(dhead[k] * cut / T).margin(1e-14));
 
   std::fill(resets.begin(), resets.begin() + B, 1);  // records start at step 0 as well
-  lstm.loss_and_grad(data.batch, state.data(), out.data(), dwhole.data());
+  model.loss_and_grad(data.batch, state.data(), out.data(), dwhole.data());
   for (double d : dwhole)
     CHECK(d == 0.0);
 }

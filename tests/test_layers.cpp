@@ -18,13 +18,13 @@ namespace {
 
 // Each product folder and its layer, from the bottom up. A file may include files of its own
 // folder and of any lower layer. Folders of one layer are siblings and do not include each
-// other (rnn/ and lstm/ are written side by side, not one from the other).
+// other (rnn/, lstm/ and gru/ are written side by side, not one from another).
 const std::map<std::string, int> kLayers = {
-    {"core/fast", 0},               // how the products are made fast
-    {"core", 1},      {"util", 1},  // the math's basics; plain utilities
-    {"rnn", 2},       {"lstm", 2},  // the models
-    {"ngram", 2},                   // the counting baseline beside them
-    {"train", 3},                   // text, batches, training, checkpoints
+    {"core/fast", 0},                                     // how the products are made fast
+    {"core", 1},      {"util", 1},                        // the math's basics; plain utilities
+    {"rnn", 2},       {"lstm", 2},           {"gru", 2},  // the models
+    {"ngram", 2},                                         // the counting baseline beside them
+    {"train", 3},                                         // text, batches, training, checkpoints
     {"samples", 4},   {"gradient_check", 4}, {"benchmark", 4},  // what is built on training
     {"apps", 5},                                                // the programs' mains
 };

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/fast/parallel.h"
+#include "gru/gru.h"
 #include "lstm/lstm.h"
 #include "rnn/rnn.h"
 #include "tests/catch.hpp"
@@ -16,7 +17,7 @@ using charnn::testing::random_vector;
 using charnn::testing::RandomBatch;
 
 TEMPLATE_TEST_CASE("a batch of B sequences equals B runs of one sequence", "[model]", Rnn<double>,
-                   Lstm<double>) {
+                   Lstm<double>, Gru<double>) {
   const int V = 6, H = 4, L = 2, B = 4, T = 5;
   Rng rng(7);
   auto model = random_model<TestType>(V, H, L, rng);
@@ -63,7 +64,7 @@ TEMPLATE_TEST_CASE("a batch of B sequences equals B runs of one sequence", "[mod
 }
 
 TEMPLATE_TEST_CASE("state carried across two chunks equals one long chunk", "[model]", Rnn<double>,
-                   Lstm<double>) {
+                   Lstm<double>, Gru<double>) {
   const int V = 5, H = 3, L = 2, B = 2, T = 8;
   Rng rng(11);
   auto model = random_model<TestType>(V, H, L, rng);
@@ -115,7 +116,7 @@ double overfit(const std::string& text, int hidden, double lr, int steps) {
 }  // namespace
 
 TEMPLATE_TEST_CASE("a tiny model memorises a short repeated string", "[model]", Rnn<float>,
-                   Lstm<float>) {
+                   Lstm<float>, Gru<float>) {
   const std::string text = "abcabdabcabdabcabdabcabd";
   const double first = overfit<TestType>(text, 16, 1.0, 1);
   const double last = overfit<TestType>(text, 16, 1.0, 1500);
@@ -137,19 +138,25 @@ TEST_CASE("float and double compute the same loss", "[model]") {
         Approx(md.loss(data.batch, sd.data(), ed.data())).epsilon(1e-5));
 }
 
-TEST_CASE("initialisation: weights in ±1/sqrt(H), biases zero, LSTM forget bias one", "[model]") {
+TEST_CASE(
+    "initialisation: weights in ±1/sqrt(H), biases zero, LSTM forget bias and GRU update bias one",
+    "[model]") {
   const int V = 10, H = 16;
   LanguageModel<Lstm<float>> lstm({V, H, 2});
   LanguageModel<Rnn<float>> rnn({V, H, 2});
+  LanguageModel<Gru<float>> gru({V, H, 2});
   Rng rng(1);
   lstm.init(rng);
   rnn.init(rng);
+  gru.init(rng);
   const float k = 1.0f / std::sqrt(static_cast<float>(H));
   auto check_model = [&](const Layout& layout, const std::vector<float>& params) {
     for (const TensorInfo& t : layout.tensors()) {
       const bool bias = t.name.find(".b_") != std::string::npos;
-      const bool forget_bias =
-          t.name.size() >= 3 && t.name.compare(t.name.size() - 3, 3, "b_f") == 0;
+      auto ends_with = [&](const char* end) {
+        return t.name.size() >= 3 && t.name.compare(t.name.size() - 3, 3, end) == 0;
+      };
+      const bool forget_bias = ends_with("b_f") || ends_with("b_z");  // (I3), (I4)
       for (std::size_t e = 0; e < t.size(); ++e) {
         const float v = params[t.offset + e];
         INFO(t.name);
@@ -165,6 +172,7 @@ TEST_CASE("initialisation: weights in ±1/sqrt(H), biases zero, LSTM forget bias
   };
   check_model(lstm.layout(), lstm.params);
   check_model(rnn.layout(), rnn.params);
+  check_model(gru.layout(), gru.params);
 }
 
 TEST_CASE("parameter layout: named tensors, one flat buffer, gates side by side", "[model]") {
@@ -198,6 +206,16 @@ TEST_CASE("parameter layout: named tensors, one flat buffer, gates side by side"
     names.push_back(t.name);
   CHECK(names == std::vector<std::string>{"l0.W_xh", "l0.W_hh", "l0.b_h", "head.W_hy", "head.b_y"});
   CHECK(rnn.layout().size() == LanguageModel<Rnn<float>>::parameter_count({V, H, 1}));
+
+  LanguageModel<Gru<float>> gru({V, H, 1});
+  names.clear();
+  for (const TensorInfo& t : gru.layout().tensors())
+    names.push_back(t.name);
+  CHECK(names == std::vector<std::string>{"l0.W_z", "l0.W_r", "l0.W_g", "l0.U_z", "l0.U_r",
+                                          "l0.U_g", "l0.b_z", "l0.b_r", "l0.b_g", "head.W_hy",
+                                          "head.b_y"});
+  CHECK(gru.layout().size() == LanguageModel<Gru<float>>::parameter_count({V, H, 1}));
+  CHECK(gru.layout().size() == 3 * H * (V + H + 1) + V * (H + 1));
 }
 
 TEST_CASE("a character id outside the vocabulary is an error, not a crash", "[model]") {
@@ -222,7 +240,8 @@ TEST_CASE("a model changes batch shape and gives the same answer after", "[model
   CHECK(model.loss(big.batch, s4.data(), e4.data()) == a);
 }
 
-TEMPLATE_TEST_CASE("logits give the same loss as loss()", "[model]", Rnn<double>, Lstm<double>) {
+TEMPLATE_TEST_CASE("logits give the same loss as loss()", "[model]", Rnn<double>, Lstm<double>,
+                   Gru<double>) {
   Rng rng(8);
   auto model = random_model<TestType>(6, 4, 2, rng);
   RandomBatch data(2, 5, 6, rng);
@@ -243,7 +262,7 @@ TEMPLATE_TEST_CASE("logits give the same loss as loss()", "[model]", Rnn<double>
 }
 
 TEMPLATE_TEST_CASE("dropout: gradients match finite differences for a fixed mask", "[model]",
-                   Rnn<double>, Lstm<double>) {
+                   Rnn<double>, Lstm<double>, Gru<double>) {
   Rng init(12);
   auto model = random_model<TestType>(5, 4, 2, init);
   RandomBatch data(3, 4, 5, init);
@@ -283,7 +302,7 @@ TEMPLATE_TEST_CASE("dropout: gradients match finite differences for a fixed mask
 // never interact, and each is computed by the same operations whatever the split, so the loss,
 // the gradient and the final state are the same bits on 1, 2 and 3 threads.
 TEMPLATE_TEST_CASE("1, 2 and 3 threads give bit-identical loss, gradient and state", "[model]",
-                   Rnn<float>, Lstm<float>) {
+                   Rnn<float>, Lstm<float>, Gru<float>) {
   Rng rng(12);
   auto model = random_model<TestType>(11, 40, 2, rng);
   RandomBatch data(13, 9, 11, rng);  // 13 streams: uneven blocks

@@ -651,8 +651,8 @@ TEST_CASE(
   std::string version = good;
   version[8] = 2;  // the version field follows the 8-byte magic
   Checkpoint other = load_checkpoint(ck);
-  other.model = "gru";
-  save_checkpoint(dir.file("gru.ckpt"), other);
+  other.model = "transformer";
+  save_checkpoint(dir.file("transformer.ckpt"), other);
   Checkpoint mismatch = load_checkpoint(ck);
   mismatch.config[0].second = "9";  // hidden 9, but the tensors are for 8
   save_checkpoint(dir.file("mismatch.ckpt"), mismatch);
@@ -671,7 +671,8 @@ TEST_CASE(
        ": checkpoint format version 2 is not supported (this program reads version 1)"},
       {"text.ckpt", corpus_text(500), ": not a charnn checkpoint (bad magic number)"},
       {"empty.ckpt", "", ": the file is empty, not a checkpoint"},
-      {"gru.ckpt", read_file(dir.file("gru.ckpt")), ": unknown model 'gru'"},
+      {"transformer.ckpt", read_file(dir.file("transformer.ckpt")),
+       ": unknown model 'transformer'"},
       {"mismatch.ckpt", read_file(dir.file("mismatch.ckpt")),
        ": its parameters do not match the model it describes"}};
   for (const Case& c : cases) {
@@ -683,8 +684,9 @@ TEST_CASE(
     for (const auto& [program, args] : runs) {
       const RunResult r = run_program(d, program, args);
       INFO(program << " " << c.name << ": " << r.err);
-      if (program == "train_rnn" && c.name == "gru.ckpt") {  // the trainer names the model
-        CHECK(r.err == "train_rnn: " + path + " holds a gru model; resume it with ./train_gru\n");
+      if (program == "train_rnn" && c.name == "transformer.ckpt") {  // the trainer names the model
+        CHECK(r.err == "train_rnn: " + path +
+                           " holds a transformer model; resume it with ./train_transformer\n");
       } else {
         CHECK(r.one_error_line());
         CHECK(r.err.rfind(program + ": " + path + c.message, 0) == 0);

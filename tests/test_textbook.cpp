@@ -1,4 +1,4 @@
-// The fast models equal their textbook twins (rnn/rnn_textbook.h, lstm/lstm_textbook.h): the
+// The fast models equal their textbook twins (rnn/, lstm/ and gru/*_textbook.h): the
 // forward pass checked against code written the obvious way, the backward pass as well.
 #include <cmath>
 #include <string>
@@ -10,7 +10,8 @@
 
 using namespace charnn;
 
-TEST_CASE("the fast RNN and LSTM equal their textbook twins to 1e-12 in every case", "[textbook]") {
+TEST_CASE("the fast RNN, LSTM and GRU equal their textbook twins to 1e-12 in every case",
+          "[textbook]") {
   int cases = 0;
   for (const TwinCase& c : textbook_cases()) {
     INFO(c.model << " L=" << c.layers << " B=" << c.batch << " T=" << c.steps
@@ -18,8 +19,9 @@ TEST_CASE("the fast RNN and LSTM equal their textbook twins to 1e-12 in every ca
                  << (c.resets ? ", record resets" : ""));
     const std::vector<TwinDifference> rows = compare_with_textbook(c);
     // loss, per layer h_t, h after the last step, d h0 (LSTM: also c_t, the gates, c out,
-    // d c0), and one row per parameter tensor
-    const int per_layer = c.model == "lstm" ? 7 : 3, tensors = c.model == "lstm" ? 12 : 3;
+    // d c0; GRU: the gates), and one row per parameter tensor
+    const int per_layer = c.model == "lstm" ? 7 : c.model == "gru" ? 4 : 3;
+    const int tensors = c.model == "lstm" ? 12 : c.model == "gru" ? 9 : 3;
     CHECK(rows.size() == static_cast<std::size_t>(1 + c.layers * (per_layer + tensors) + 2));
     for (const TwinDifference& r : rows) {
       INFO(r.quantity);
@@ -27,9 +29,9 @@ TEST_CASE("the fast RNN and LSTM equal their textbook twins to 1e-12 in every ca
     }
     ++cases;
   }
-  // 2 models x L = 1, 2, 3 x B = 1, 3 x T = 1, 7 x zero or carried state, and the 12 of
+  // 3 models x L = 1, 2, 3 x B = 1, 3 x T = 1, 7 x zero or carried state, and the 18 of
   // T = 7 from a carried state with record resets
-  CHECK(cases == 60);
+  CHECK(cases == 90);
 }
 
 TEST_CASE("the textbook head's loss is the mean of -log p over the steps", "[textbook]") {

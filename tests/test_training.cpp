@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "gru/gru.h"
 #include "lstm/lstm.h"
 #include "rnn/rnn.h"
 #include "tests/catch.hpp"
@@ -70,7 +71,7 @@ std::vector<std::string> with(std::vector<std::string> a, const std::vector<std:
 }  // namespace
 
 TEMPLATE_TEST_CASE("training lowers the validation loss on a small generated corpus", "[training]",
-                   Lstm<float>, Rnn<float>) {
+                   Lstm<float>, Rnn<float>, Gru<float>) {
   TempDir dir;
   const std::string text = dir.file("text.txt"), ck = dir.file("m.ckpt");
   write(text, generated_corpus(20000));
@@ -89,7 +90,7 @@ TEMPLATE_TEST_CASE("training lowers the validation loss on a small generated cor
 }
 
 TEMPLATE_TEST_CASE("N steps, then resume to N+M, equals N+M steps bit for bit", "[training]",
-                   Lstm<float>, Rnn<float>) {
+                   Lstm<float>, Rnn<float>, Gru<float>) {
   TempDir dir;
   const std::string text = dir.file("text.txt");
   write(text, generated_corpus(8000));
@@ -235,7 +236,7 @@ TEST_CASE("the trainers' progress samples are --sample-length characters long", 
 TEMPLATE_TEST_CASE(
     "fine-tuning (--init-from) copies every weight, through each character's new id, into a "
     "model whose vocabulary gains the new text's characters",
-    "[training]", Rnn<float>, Lstm<float>) {
+    "[training]", Rnn<float>, Lstm<float>, Gru<float>) {
   using Model = LanguageModel<TestType>;
   const Vocabulary old_vocab = Vocabulary::from_text(U"\nabcd");
   const Vocabulary new_vocab = Vocabulary::from_text(U"\n(abcd)");  // ids of a..d move up by 1
