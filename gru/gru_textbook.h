@@ -89,7 +89,7 @@ inline GruResult gru_loss_and_grad(const Params& P, int L, const std::vector<int
       for (const auto& [k, da_k] : da) {
         grad(l, "W_" + k) += da_k * transpose(s.x);  // (GRB11) dW_* += da_* x_tᵀ
         grad(l, "b_" + k) += da_k;                   // (GRB12) db_* += da_*
-        dout += transpose(p(l, "W_" + k)) * da_k;    // (GRB13) dx_t = Σ_* W_*ᵀ da_*: layer l-1's
+        dout += transpose(p(l, "W_" + k)) * da_k;  // (GRB13) dx_t = Σ_* W_*ᵀ da_*: layer l-1's dout
       }
       if (starts_record(t)) dh_next[l] = Matrix(s.h.rows);  // (GRB14) dh_{t-1} = m_t ⊙ dh̃_{t-1}
     }

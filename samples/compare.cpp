@@ -8,11 +8,13 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <new>
 #include <sstream>
 #include <stdexcept>
 
 #include "core/fast/parallel.h"
+#include "gru/gru.h"
 #include "lstm/lstm.h"
 #include "ngram/kneser_ney.h"
 #include "rnn/rnn.h"
@@ -31,23 +33,34 @@
 
 namespace charnn {
 
-std::int64_t rnn_parameter_count(int V, int hidden, int layers) {
-  return static_cast<std::int64_t>(LanguageModel<Rnn<float>>::parameter_count({V, hidden, layers}));
+std::int64_t parameter_count(const std::string& model, int V, int hidden, int layers) {
+  if (model == "rnn")
+    return static_cast<std::int64_t>(
+        LanguageModel<Rnn<float>>::parameter_count({V, hidden, layers}));
+  if (model == "lstm")
+    return static_cast<std::int64_t>(
+        LanguageModel<Lstm<float>>::parameter_count({V, hidden, layers}));
+  if (model == "gru")
+    return static_cast<std::int64_t>(
+        LanguageModel<Gru<float>>::parameter_count({V, hidden, layers}));
+  throw std::invalid_argument("no model called " + model);
 }
 
-std::int64_t lstm_parameter_count(int V, int hidden, int layers) {
-  return static_cast<std::int64_t>(
-      LanguageModel<Lstm<float>>::parameter_count({V, hidden, layers}));
-}
-
-int rnn_hidden_matching_lstm(int V, int lstm_hidden, int layers) {
-  const std::int64_t target = lstm_parameter_count(V, lstm_hidden, layers);
+int hidden_matching_lstm(const std::string& model, int V, int lstm_hidden, int layers) {
+  const std::int64_t target = parameter_count("lstm", V, lstm_hidden, layers);
   int best = 1;
   for (int H = 1; H <= 4 * lstm_hidden + 8; ++H)
-    if (std::llabs(rnn_parameter_count(V, H, layers) - target) <
-        std::llabs(rnn_parameter_count(V, best, layers) - target))
+    if (std::llabs(parameter_count(model, V, H, layers) - target) <
+        std::llabs(parameter_count(model, V, best, layers) - target))
       best = H;
   return best;
+}
+
+int gates_of(const std::string& model) {
+  if (model == "rnn") return Rnn<float>::kGates;
+  if (model == "lstm") return Lstm<float>::kGates;
+  if (model == "gru") return Gru<float>::kGates;
+  throw std::invalid_argument("no model called " + model);
 }
 
 std::string corpus_name(const std::string& path) {
@@ -126,6 +139,10 @@ template std::vector<double> gradient_flow(LanguageModel<Rnn<double>>&, const st
                                            int, int);
 template std::vector<double> gradient_flow(LanguageModel<Lstm<double>>&, const std::vector<int>&,
                                            int, int);
+template std::vector<double> gradient_flow(LanguageModel<Gru<float>>&, const std::vector<int>&, int,
+                                           int);
+template std::vector<double> gradient_flow(LanguageModel<Gru<double>>&, const std::vector<int>&,
+                                           int, int);
 
 namespace {
 
@@ -139,6 +156,13 @@ const double kTemperatures[] = {0.5, 0.8, 1.0};
 constexpr int kTemperatureCount = 3;
 const char* const kRnnColor = "#d62728";
 const char* const kLstmColor = "#1f77b4";
+const char* const kGruColor = "#2ca02c";
+
+// A type as a value, to pick a template's argument at run time.
+template <class T>
+struct Type {
+  using type = T;
+};
 
 std::string html_escape(const std::string& s) {
   std::string out;
@@ -251,35 +275,71 @@ void write_text(const std::string& path, const std::string& text) {
   if (!why.empty()) throw std::runtime_error("cannot write " + path + ": " + why);
 }
 
-// One of the two models of a text comparison, with everything recorded about it.
-template <class Net>
-struct Contender {
-  using Model = LanguageModel<Net>;
-
-  std::string name;
-  Model model;
-  Optimizer opt;
-  Rng rng;  // dropout masks
-  std::vector<float> state;
-  double lr, smooth = NAN, seconds = 0;
+// One model of a text comparison, whatever its cell, with everything recorded about it. The
+// loop, the plots and the README see only this; Contender<Net> below holds the model itself.
+struct Entrant {
+  std::string key;    // "rnn", "lstm", "gru": in metrics.csv and the progress lines
+  std::string name;   // "RNN", "LSTM", "GRU": in the README and the plots
+  const char* color;  // its colour in every plot
+  int hidden = 0;
+  double lr = 0, smooth = NAN, seconds = 0;
   std::vector<double> train_step, train_seconds, train_loss;  // smoothed, every 10 steps
   std::vector<double> val_step, val_seconds, val_loss;
   std::vector<double> flow_init, flow_trained;
   std::vector<std::vector<std::string>> samples;  // per milestone, per temperature
 
-  Contender(std::string label, const typename Net::Config& cfg, const CompareSettings& s)
-      : name(std::move(label)),
-        model(cfg),
-        opt("adam", model.params.size()),
-        rng(static_cast<std::uint64_t>(s.seed)),
-        lr(s.lr) {
+  virtual ~Entrant() = default;
+  // One optimizer step on `batch`, timed. Throws when the loss is no longer finite.
+  virtual void train(const Batch& batch, std::int64_t step, const CompareSettings& s) = 0;
+  // The validation loss of the current weights on `val`.
+  virtual double loss_on(const std::vector<int>& val, const CompareSettings& s) = 0;
+  // Samples at the three temperatures, from the same random draws for every model.
+  virtual std::vector<std::string> draw(const Vocabulary& vocab, const std::vector<int>& prime,
+                                        const CompareSettings& s) = 0;
+  // gradient_flow of the current weights.
+  virtual std::vector<double> flow(const std::vector<int>& text, int K, int B) = 0;
+  // The streams flagged in `reset` start the next chunk from a zero state.
+  virtual void zero_state(const std::vector<char>& reset) = 0;
+  virtual std::int64_t parameters() const = 0;
+
+  void record_train(std::int64_t step) {
+    train_step.push_back(static_cast<double>(step));
+    train_seconds.push_back(seconds);
+    train_loss.push_back(smooth);
+  }
+  double validate(std::int64_t step, const std::vector<int>& val, const CompareSettings& s) {
+    const double v = loss_on(val, s);
+    val_step.push_back(static_cast<double>(step));
+    val_seconds.push_back(seconds);
+    val_loss.push_back(v);
+    return v;
+  }
+  void sample(const Vocabulary& vocab, const std::vector<int>& prime, const CompareSettings& s) {
+    samples.push_back(draw(vocab, prime, s));
+  }
+};
+
+template <class Net>
+struct Contender : Entrant {
+  using Model = LanguageModel<Net>;
+  Model model;
+  Optimizer opt;
+  Rng rng;  // dropout masks
+  std::vector<float> state;
+
+  Contender(const char* plot_color, const typename Net::Config& cfg, const CompareSettings& s)
+      : model(cfg), opt("adam", model.params.size()), rng(static_cast<std::uint64_t>(s.seed)) {
+    key = Net::kName;
+    name = key == "rnn" ? "RNN" : Net::kDisplayName;
+    color = plot_color;
+    hidden = cfg.hidden;
+    lr = s.lr;
     Rng init(static_cast<std::uint64_t>(s.seed));
     model.init(init);
     state.assign(model.state_layout(s.batch).size(), 0.0f);
   }
 
-  // One optimizer step on `batch`, timed. Throws when the loss is no longer finite.
-  void train(const Batch& batch, std::int64_t step, const CompareSettings& s) {
+  void train(const Batch& batch, std::int64_t step, const CompareSettings& s) override {
     const auto t0 = clock_type::now();
     StepRule rule;
     rule.clip = s.clip;
@@ -297,33 +357,53 @@ struct Contender {
     smooth = std::isnan(smooth) ? r.loss : 0.98 * smooth + 0.02 * r.loss;
   }
 
-  void record_train(std::int64_t step) {
-    train_step.push_back(static_cast<double>(step));
-    train_seconds.push_back(seconds);
-    train_loss.push_back(smooth);
+  double loss_on(const std::vector<int>& val, const CompareSettings& s) override {
+    return window_loss(model, val, s.seq_len, kValidationBatch);
   }
 
-  double validate(std::int64_t step, const std::vector<int>& val, const CompareSettings& s) {
-    const double v = window_loss(model, val, s.seq_len, kValidationBatch);
-    val_step.push_back(static_cast<double>(step));
-    val_seconds.push_back(seconds);
-    val_loss.push_back(v);
-    return v;
-  }
-
-  void sample(const Vocabulary& vocab, const std::vector<int>& prime, const CompareSettings& s) {
+  std::vector<std::string> draw(const Vocabulary& vocab, const std::vector<int>& prime,
+                                const CompareSettings& s) override {
     std::vector<std::string> row;
     for (double tau : kTemperatures) {
       SamplerOptions opt;
       opt.temperature = tau;
-      Rng r(static_cast<std::uint64_t>(s.seed));  // the same draws for both models
+      Rng r(static_cast<std::uint64_t>(s.seed));  // the same draws for every model
       row.push_back(generate(model, vocab, prime, s.sample_length, opt, r));
     }
-    samples.push_back(row);
+    return row;
   }
 
-  std::int64_t parameters() const { return static_cast<std::int64_t>(model.params.size()); }
+  std::vector<double> flow(const std::vector<int>& text, int K, int B) override {
+    return gradient_flow(model, text, K, B);
+  }
+
+  void zero_state(const std::vector<char>& reset) override {
+    zero_streams(model.state_layout(static_cast<int>(reset.size())), state.data(), reset);
+  }
+
+  std::int64_t parameters() const override {
+    return static_cast<std::int64_t>(model.params.size());
+  }
 };
+
+using Entrants = std::vector<std::unique_ptr<Entrant>>;
+
+// The model `key` ("rnn", "lstm" or "gru") of a comparison, `hidden` wide.
+std::unique_ptr<Entrant> make_entrant(const std::string& key, int V, int hidden,
+                                      const CompareSettings& s) {
+  auto make = [&](auto tag, const char* color) -> std::unique_ptr<Entrant> {
+    using Net = typename decltype(tag)::type;
+    typename Net::Config cfg;
+    cfg.vocab = V;
+    cfg.hidden = hidden;
+    cfg.layers = s.layers;
+    return std::make_unique<Contender<Net>>(color, cfg, s);
+  };
+  if (key == "rnn") return make(Type<Rnn<float>>{}, kRnnColor);
+  if (key == "lstm") return make(Type<Lstm<float>>{}, kLstmColor);
+  if (key == "gru") return make(Type<Gru<float>>{}, kGruColor);
+  throw std::invalid_argument("no model called " + key);
+}
 
 // The fixed milestones 0, 100, 300, 1000, 3000, 10000, ...
 bool is_milestone(std::int64_t step) {
@@ -338,8 +418,7 @@ std::string describe_prime(const std::string& prime) {
   return "`" + prime + "`";
 }
 
-template <class A, class B>
-void write_text_results(const CompareSettings& s, const Corpus& corpus, A& rnn, B& lstm,
+void write_text_results(const CompareSettings& s, const Corpus& corpus, const Entrants& models,
                         const std::vector<std::int64_t>& milestones, double entropy,
                         double ngram_loss, double total_seconds, double flow_seconds,
                         const std::string& stop_reason, const std::string& flow_text,
@@ -364,14 +443,14 @@ void write_text_results(const CompareSettings& s, const Corpus& corpus, A& rnn, 
     }
   };
   const std::int64_t end_step = milestones.empty() ? 0 : milestones.back();
-  rows("val_loss", "rnn", rnn.val_step, rnn.val_seconds, rnn.val_loss);
-  rows("val_loss", "lstm", lstm.val_step, lstm.val_seconds, lstm.val_loss);
-  rows("train_loss_smoothed", "rnn", rnn.train_step, rnn.train_seconds, rnn.train_loss);
-  rows("train_loss_smoothed", "lstm", lstm.train_step, lstm.train_seconds, lstm.train_loss);
-  flow_rows("rnn", 0, rnn.flow_init);
-  flow_rows("lstm", 0, lstm.flow_init);
-  flow_rows("rnn", end_step, rnn.flow_trained);
-  flow_rows("lstm", end_step, lstm.flow_trained);
+  for (const auto& m : models)
+    rows("val_loss", m->key, m->val_step, m->val_seconds, m->val_loss);
+  for (const auto& m : models)
+    rows("train_loss_smoothed", m->key, m->train_step, m->train_seconds, m->train_loss);
+  for (const auto& m : models)
+    flow_rows(m->key, 0, m->flow_init);
+  for (const auto& m : models)
+    flow_rows(m->key, end_step, m->flow_trained);
   write_text(dir + "/metrics.csv", csv.str());
 
   // loss.svg: against steps, and against each model's own training seconds.
@@ -388,9 +467,9 @@ void write_text_results(const CompareSettings& s, const Corpus& corpus, A& rnn, 
   const std::string ref = "unigram entropy " + format_fixed(entropy, 2);
   Panel by_step, by_time;
   // Log-scaled time axes: the first hundred steps, where the models differ most, get as much
-  // room as the last thousands. Step 0 (both at about ln V) is in metrics.csv and the README.
+  // room as the last thousands. Step 0 (all at about ln V) is in metrics.csv and the README.
   by_step.options.title = "Loss on " + corpus_name(s.file) + " against training steps";
-  by_step.options.x_label = "step (both models saw the same batches; log scale)";
+  by_step.options.x_label = "step (every model saw the same batches; log scale)";
   by_step.options.log_x = true;
   by_step.options.y_label = "loss (nats per character)";
   by_step.options.references = {{entropy, ref}};
@@ -398,18 +477,17 @@ void write_text_results(const CompareSettings& s, const Corpus& corpus, A& rnn, 
     by_step.options.references.push_back(
         {ngram_loss,
          "Kneser-Ney " + std::to_string(s.ngram_order) + "-gram " + format_fixed(ngram_loss, 2)});
-  // The four lines of a loss panel, against steps or against each model's training seconds.
+  // Two lines per model, validation and training, against steps or its training seconds.
   auto loss_lines = [&](bool by_seconds) {
-    auto x = [&](const auto& c, bool val) {
-      return by_seconds ? (val ? c.val_seconds : c.train_seconds)
-                        : (val ? c.val_step : c.train_step);
-    };
-    return std::vector<Series>{
-        series(rnn.name + " validation", x(rnn, true), rnn.val_loss, kRnnColor, false),
-        series(lstm.name + " validation", x(lstm, true), lstm.val_loss, kLstmColor, false),
-        series(rnn.name + " training (smoothed)", x(rnn, false), rnn.train_loss, kRnnColor, true),
-        series(lstm.name + " training (smoothed)", x(lstm, false), lstm.train_loss, kLstmColor,
-               true)};
+    std::vector<Series> lines;
+    for (bool val : {true, false})
+      for (const auto& m : models) {
+        const std::vector<double>& x = by_seconds ? (val ? m->val_seconds : m->train_seconds)
+                                                  : (val ? m->val_step : m->train_step);
+        lines.push_back(series(m->name + (val ? " validation" : " training (smoothed)"), x,
+                               val ? m->val_loss : m->train_loss, m->color, !val));
+      }
+    return lines;
   };
   by_step.series = loss_lines(false);
   by_time.options = by_step.options;
@@ -420,7 +498,7 @@ void write_text_results(const CompareSettings& s, const Corpus& corpus, A& rnn, 
 
   // gradient-flow.svg
   std::vector<double> lags;
-  for (std::size_t k = 1; k <= rnn.flow_init.size(); ++k)
+  for (std::size_t k = 1; k <= models[0]->flow_init.size(); ++k)
     lags.push_back(static_cast<double>(k));
   PlotOptions flow;
   flow.title = "How far back one prediction's error reaches: ‖∂L_t / ∂h_(t−k)‖";
@@ -430,41 +508,50 @@ void write_text_results(const CompareSettings& s, const Corpus& corpus, A& rnn, 
   const std::string trained = "after " + std::to_string(end_step) + " steps";
   std::vector<Series> flow_series;
   if (!lags.empty())
-    flow_series = {series(rnn.name + " at initialisation", lags, rnn.flow_init, kRnnColor, true),
-                   series(rnn.name + " " + trained, lags, rnn.flow_trained, kRnnColor, false),
-                   series(lstm.name + " at initialisation", lags, lstm.flow_init, kLstmColor, true),
-                   series(lstm.name + " " + trained, lags, lstm.flow_trained, kLstmColor, false)};
+    for (const auto& m : models) {
+      flow_series.push_back(
+          series(m->name + " at initialisation", lags, m->flow_init, m->color, true));
+      flow_series.push_back(
+          series(m->name + " " + trained, lags, m->flow_trained, m->color, false));
+    }
   write_svg(dir + "/gradient-flow.svg", flow, flow_series);
 
   // README.md: configuration, losses at the milestones, the plots, the gallery.
   std::ostringstream md;
-  const int rnn_hidden = rnn.model.config().hidden;
-  md << "# " << rnn.name << " versus " << lstm.name << " on " << corpus_name(s.file) << "\n\n";
+  std::string versus, times, columns = "|---|", header = "| |";
+  for (std::size_t m = 0; m < models.size(); ++m) {
+    versus += (m == 0 ? "" : " versus ") + models[m]->name;
+    times +=
+        (m == 0 ? "" : ", ") + models[m]->name + " training " + format_duration(models[m]->seconds);
+    header += " " + models[m]->name + " |";
+    columns += "---|";
+  }
+  md << "# " << versus << " on " << corpus_name(s.file) << "\n\n";
   md << "Written by `" << s.command << "` " << machine(s.threads) << " (" << stop_reason
      << " after " << end_step << " steps; " << format_duration(total_seconds)
-     << " in all: " << rnn.name << " training " << format_duration(rnn.seconds) << ", " << lstm.name
-     << " training " << format_duration(lstm.seconds)
-     << ", the rest validation, samples and gradient measurements"
+     << " in all: " << times << ", the rest validation, samples and gradient measurements"
      << (s.ngram_order > 0 ? ", and fitting the n-gram" : "")
      << "). What it shows is discussed in [docs/rnn-vs-lstm.md]"
      << "(../../docs/rnn-vs-lstm.md).\n\n";
   md << "## Configuration\n\n";
-  md << "| | " << rnn.name << " | " << lstm.name << " |\n|---|---|---|\n";
-  md << "| layers x hidden | " << s.layers << " x " << rnn_hidden << " | " << s.layers << " x "
-     << s.hidden << " |\n";
-  md << "| parameters | " << format_count(static_cast<double>(rnn.parameters())) << " | "
-     << format_count(static_cast<double>(lstm.parameters())) << " |\n";
-  md << "| training time | " << format_duration(rnn.seconds) << " | "
-     << format_duration(lstm.seconds) << " |\n\n";
-  md << "Both: the same " << end_step << " batches of " << s.batch << " streams x " << s.seq_len
+  md << header << "\n" << columns << "\n| layers x hidden |";
+  for (const auto& m : models)
+    md << " " << s.layers << " x " << m->hidden << " |";
+  md << "\n| parameters |";
+  for (const auto& m : models)
+    md << " " << format_count(static_cast<double>(m->parameters())) << " |";
+  md << "\n| training time |";
+  for (const auto& m : models)
+    md << " " << format_duration(m->seconds) << " |";
+  md << "\n\n";
+  md << "All: the same " << end_step << " batches of " << s.batch << " streams x " << s.seq_len
      << " characters (truncated BPTT, state carried, each stream's state zeroed before a chunk "
         "with probability "
-     << number(s.reset) << ", the same draws for both), Adam, learning rate " << number(s.lr)
+     << number(s.reset) << ", the same draws for every model), Adam, learning rate " << number(s.lr)
      << " x " << number(s.lr_decay) << " every " << s.lr_decay_every << " steps, clip "
      << number(s.clip) << ", dropout " << number(s.dropout) << ", seed " << s.seed << ", "
      << s.threads << " threads"
-     << (s.match_params ? ", the RNN widened to the LSTM's parameter "
-                          "count (--match-params)"
+     << (s.match_params ? ", every model widened to the LSTM's parameter count (--match-params)"
                         : "")
      << ". Text: " << format_count(static_cast<double>(corpus.train.size()))
      << " training characters, vocabulary " << corpus.vocab.size()
@@ -481,42 +568,63 @@ void write_text_results(const CompareSettings& s, const Corpus& corpus, A& rnn, 
           "counts, scores "
        << format_fixed(ngram_loss, 3) << " on the same validation windows.";
   md << "\n\n";
-  md << "## Validation loss\n\n";
-  md << "| step | " << rnn.name << " | " << lstm.name << " | " << rnn.name << " seconds | "
-     << lstm.name << " seconds |\n|---|---|---|---|---|\n";
+  md << "## Validation loss\n\n| step |";
+  for (const auto& m : models)
+    md << " " << m->name << " |";
+  for (const auto& m : models)
+    md << " " << m->name << " seconds |";
+  md << "\n|---|";
+  for (std::size_t k = 0; k < 2 * models.size(); ++k)
+    md << "---|";
+  md << "\n";
   // What a model recorded at its validation of `step` (NaN when there was none).
-  const auto at = [](const auto& c, const std::vector<double>& what, std::int64_t step) {
+  const auto at = [](const Entrant& c, const std::vector<double>& what, std::int64_t step) {
     for (std::size_t i = 0; i < c.val_step.size(); ++i)
       if (static_cast<std::int64_t>(c.val_step[i]) == step) return what[i];
     return static_cast<double>(NAN);
   };
-  for (std::int64_t m : milestones)
-    md << "| " << m << " | " << fixed(at(rnn, rnn.val_loss, m), 3) << " | "
-       << fixed(at(lstm, lstm.val_loss, m), 3) << " | " << fixed(at(rnn, rnn.val_seconds, m), 1)
-       << " | " << fixed(at(lstm, lstm.val_seconds, m), 1) << " |\n";
+  for (std::int64_t step : milestones) {
+    md << "| " << step << " |";
+    for (const auto& m : models)
+      md << " " << fixed(at(*m, m->val_loss, step), 3) << " |";
+    for (const auto& m : models)
+      md << " " << fixed(at(*m, m->val_seconds, step), 1) << " |";
+    md << "\n";
+  }
   md << "\n![Validation and training loss against steps and against seconds](loss.svg)\n\n";
   md << "## Gradient flow\n\n"
      << flow_text << " Measuring took " << format_duration(flow_seconds)
      << ".\n\n![Gradient norm against steps back in time](gradient-flow.svg)\n\n";
   md << "## Samples\n\n";
-  md << "At each milestone both models write " << s.sample_length << " characters after "
+  md << "At each milestone every model writes " << s.sample_length << " characters after "
      << describe_prime(s.prime) << ", with the same random draws (seed " << s.seed
      << ") at temperatures 0.5, 0.8 and 1.0. Lines longer than " << kFoldWidth
      << " characters are folded where ↩ stands.\n";
-  for (std::size_t m = 0; m < milestones.size(); ++m) {
-    const std::int64_t step = milestones[m];
-    md << "\n### Step " << step << (m + 1 == milestones.size() ? " (the end)" : "") << ": "
-       << rnn.name << " " << fixed(at(rnn, rnn.val_loss, step), 3) << ", " << lstm.name << " "
-       << fixed(at(lstm, lstm.val_loss, step), 3) << "\n";
+  for (std::size_t k = 0; k < milestones.size(); ++k) {
+    const std::int64_t step = milestones[k];
+    md << "\n### Step " << step << (k + 1 == milestones.size() ? " (the end)" : "") << ": ";
+    for (std::size_t m = 0; m < models.size(); ++m)
+      md << (m == 0 ? "" : ", ") << models[m]->name << " "
+         << fixed(at(*models[m], models[m]->val_loss, step), 3);
+    md << "\n";
     for (int t = 0; t < kTemperatureCount; ++t) {
-      md << "\n<table><tr><th>" << rnn.name << ", temperature " << number(kTemperatures[t])
-         << "</th><th>" << lstm.name << ", temperature " << number(kTemperatures[t])
-         << "</th></tr>\n<tr><td><pre>" << pre_text(rnn.samples[m][t]) << "</pre></td><td><pre>"
-         << pre_text(lstm.samples[m][t]) << "</pre></td></tr></table>\n";
+      md << "\n<table><tr>";
+      for (const auto& m : models)
+        md << "<th>" << m->name << ", temperature " << number(kTemperatures[t]) << "</th>";
+      md << "</tr>\n<tr>";
+      for (const auto& m : models)
+        md << "<td><pre>" << pre_text(m->samples[k][t]) << "</pre></td>";
+      md << "</tr></table>\n";
     }
   }
   write_text(dir + "/README.md", md.str());
   progress << "wrote " << dir << "/README.md, loss.svg, gradient-flow.svg and metrics.csv\n";
+}
+
+// The hidden size of model `key` in a comparison: --hidden, or with --match-params the width
+// whose parameter count is closest to the LSTM's at --hidden.
+int hidden_of(const std::string& key, int V, const CompareSettings& s) {
+  return s.match_params ? hidden_matching_lstm(key, V, s.hidden, s.layers) : s.hidden;
 }
 
 void run_text(const CompareSettings& s, std::ostream& progress) {
@@ -538,25 +646,18 @@ void run_text(const CompareSettings& s, std::ostream& progress) {
                 .encode(decode_utf8(s.prime, "--prime"), "--prime");
   }
   const int V = corpus.vocab.size();
-  const int rnn_hidden =
-      s.match_params ? rnn_hidden_matching_lstm(V, s.hidden, s.layers) : s.hidden;
-  // Both models live at once.
-  check_memory_fits(
-      training_memory_bytes(Rnn<float>::kGates, V, rnn_hidden, s.layers, s.batch, s.seq_len) +
-      training_memory_bytes(Lstm<float>::kGates, V, s.hidden, s.layers, s.batch, s.seq_len));
+  // Every model lives at once.
+  std::size_t bytes = 0;
+  for (const std::string& key : s.models)
+    bytes +=
+        training_memory_bytes(gates_of(key), V, hidden_of(key, V, s), s.layers, s.batch, s.seq_len);
+  check_memory_fits(bytes);
   prepare_folder(s.out);
   set_thread_count(s.threads);
 
-  Rnn<float>::Config rc;
-  rc.vocab = V;
-  rc.hidden = rnn_hidden;
-  rc.layers = s.layers;
-  Lstm<float>::Config lc;
-  lc.vocab = V;
-  lc.hidden = s.hidden;
-  lc.layers = s.layers;
-  Contender<Rnn<float>> rnn("RNN", rc, s);
-  Contender<Lstm<float>> lstm("LSTM", lc, s);
+  Entrants models;
+  for (const std::string& key : s.models)
+    models.push_back(make_entrant(key, V, hidden_of(key, V, s), s));
   const double entropy = unigram_entropy(corpus.train, V);
   // The counting baseline on the same validation windows (docs/ngram.md), a second reference.
   double ngram_loss = NAN;
@@ -570,11 +671,15 @@ void run_text(const CompareSettings& s, std::ostream& progress) {
                                "-gram; use a smaller --ngram-order (0: none)");
     }
   }
-  progress << "comparing rnn " << s.layers << "x" << rc.hidden << " ("
-           << format_count(static_cast<double>(rnn.parameters())) << " parameters) and lstm "
-           << s.layers << "x" << s.hidden << " ("
-           << format_count(static_cast<double>(lstm.parameters())) << ") on " << s.file << ": "
-           << format_count(static_cast<double>(corpus.train.size()))
+  progress << "comparing";
+  for (std::size_t m = 0; m < models.size(); ++m)
+    progress << (m == 0                   ? " "
+                 : m + 1 == models.size() ? " and "
+                                          : ", ")
+             << models[m]->key << " " << s.layers << "x" << models[m]->hidden << " ("
+             << format_count(static_cast<double>(models[m]->parameters()))
+             << (m == 0 ? " parameters)" : ")");
+  progress << " on " << s.file << ": " << format_count(static_cast<double>(corpus.train.size()))
            << " training characters, unigram entropy " << format_fixed(entropy, 3);
   if (s.ngram_order > 0)
     progress << ", Kneser-Ney " << s.ngram_order << "-gram validation loss "
@@ -589,37 +694,42 @@ void run_text(const CompareSettings& s, std::ostream& progress) {
   const int lag = static_cast<int>(std::min<std::int64_t>(
       s.max_lag, static_cast<std::int64_t>(flow_text.size()) - 52 - streams));
   double flow_seconds = 0;
-  auto measure_flow = [&](auto& c, std::vector<double>& into) {
+  auto measure_flow = [&](bool trained) {
     if (lag < 1) return;
     const auto t0 = clock_type::now();
-    into = gradient_flow(c.model, flow_text, lag, streams);
+    for (const auto& m : models)
+      (trained ? m->flow_trained : m->flow_init) = m->flow(flow_text, lag, streams);
     flow_seconds += since(t0);
   };
-  measure_flow(rnn, rnn.flow_init);
-  measure_flow(lstm, lstm.flow_init);
+  measure_flow(false);
 
   std::vector<std::int64_t> milestones;
   std::int64_t step = 0, chunk = 0;
   // Validation at `step` (once: the end may have been validated already), and at a milestone
   // the samples.
   auto checkpoint = [&](bool milestone) {
-    const bool done = !rnn.val_step.empty() && rnn.val_step.back() == static_cast<double>(step);
-    const double rv = done ? rnn.val_loss.back() : rnn.validate(step, val, s);
-    const double lv = done ? lstm.val_loss.back() : lstm.validate(step, val, s);
+    const Entrant& first = *models[0];
+    const bool done = !first.val_step.empty() && first.val_step.back() == static_cast<double>(step);
+    std::vector<double> losses;
+    for (const auto& m : models)
+      losses.push_back(done ? m->val_loss.back() : m->validate(step, val, s));
     if (milestone) {
       milestones.push_back(step);
-      rnn.sample(corpus.vocab, prime, s);
-      lstm.sample(corpus.vocab, prime, s);
+      for (const auto& m : models)
+        m->sample(corpus.vocab, prime, s);
     }
-    progress << "step " << step << ": validation loss rnn " << format_fixed(rv, 3) << ", lstm "
-             << format_fixed(lv, 3) << " (training " << format_duration(rnn.seconds) << " + "
-             << format_duration(lstm.seconds) << ", " << format_duration(since(start)) << " in all)"
+    progress << "step " << step << ": validation loss";
+    for (std::size_t m = 0; m < models.size(); ++m)
+      progress << (m == 0 ? " " : ", ") << models[m]->key << " " << format_fixed(losses[m], 3);
+    progress << " (training ";
+    for (std::size_t m = 0; m < models.size(); ++m)
+      progress << (m == 0 ? "" : " + ") << format_duration(models[m]->seconds);
+    progress << ", " << format_duration(since(start)) << " in all)"
              << (milestone ? ", samples taken" : "") << std::endl;
   };
   checkpoint(true);
 
   const std::int64_t cpe = batcher.chunks_per_epoch();
-  const Layout rl = rnn.model.state_layout(s.batch), ll = lstm.model.state_layout(s.batch);
   Rng data_rng(static_cast<std::uint64_t>(s.seed) * 2654435761u + 7);
   std::vector<int> x, y;
   std::vector<char> reset;  // which streams start the chunk from a zero state
@@ -633,25 +743,23 @@ void run_text(const CompareSettings& s, std::ostream& progress) {
       why = "reached --minutes";
       break;
     }
-    // One draw per stream, applied to both models: they restart the same streams.
+    // One draw per stream, applied to every model: they restart the same streams.
     streams_to_reset(chunk, cpe, s.batch, s.reset, data_rng, reset);
-    zero_streams(rl, rnn.state.data(), reset);
-    zero_streams(ll, lstm.state.data(), reset);
+    for (const auto& m : models)
+      m->zero_state(reset);
     const Batch batch = batcher.chunk(chunk, x, y);
-    rnn.train(batch, step, s);
-    lstm.train(batch, step, s);
+    for (const auto& m : models)
+      m->train(batch, step, s);
     ++step;
     ++chunk;
-    if (step % 10 == 0) {
-      rnn.record_train(step);
-      lstm.record_train(step);
-    }
+    if (step % 10 == 0)
+      for (const auto& m : models)
+        m->record_train(step);
     const bool milestone = is_milestone(step);
     if (milestone || step % s.eval_every == 0) checkpoint(milestone);
   }
   if (milestones.back() != step) checkpoint(true);
-  measure_flow(rnn, rnn.flow_trained);
-  measure_flow(lstm, lstm.flow_trained);
+  measure_flow(true);
 
   std::string flow_text_md;
   if (lag >= 1) {
@@ -667,16 +775,37 @@ void run_text(const CompareSettings& s, std::ostream& progress) {
         "state k steps earlier, over " +
         std::to_string(streams) + " positions of the " +
         (&flow_text == &corpus.val ? "validation" : "training") +
-        " text. At k = 1 and k = " + std::to_string(far) + ": " + rnn.name + " at initialisation " +
-        at(rnn.flow_init, 1) + " and " + at(rnn.flow_init, far) + ", trained " +
-        at(rnn.flow_trained, 1) + " and " + at(rnn.flow_trained, far) + "; " + lstm.name +
-        " at initialisation " + at(lstm.flow_init, 1) + " and " + at(lstm.flow_init, far) +
-        ", trained " + at(lstm.flow_trained, 1) + " and " + at(lstm.flow_trained, far) + ".";
+        " text. At k = 1 and k = " + std::to_string(far) + ": ";
+    for (std::size_t m = 0; m < models.size(); ++m) {
+      const Entrant& e = *models[m];
+      flow_text_md += (m == 0 ? "" : "; ") + e.name + " at initialisation " + at(e.flow_init, 1) +
+                      " and " + at(e.flow_init, far) + ", trained " + at(e.flow_trained, 1) +
+                      " and " + at(e.flow_trained, far);
+    }
+    flow_text_md += ".";
   } else {
     flow_text_md = "Not measured: the text is too short.";
   }
-  write_text_results(s, corpus, rnn, lstm, milestones, entropy, ngram_loss, since(start),
-                     flow_seconds, why, flow_text_md, progress);
+  write_text_results(s, corpus, models, milestones, entropy, ngram_loss, since(start), flow_seconds,
+                     why, flow_text_md, progress);
+}
+
+// train_memory for the model called `key`.
+MemoryResult train_memory_of(const std::string& key, int gap, const MemorySettings& m) {
+  if (key == "rnn") return train_memory<Rnn<float>>(gap, m);
+  if (key == "lstm") return train_memory<Lstm<float>>(gap, m);
+  if (key == "gru") return train_memory<Gru<float>>(gap, m);
+  throw std::invalid_argument("no model called " + key);
+}
+
+// "RNN", "LSTM", "GRU".
+std::string display_name(const std::string& key) {
+  if (key == "rnn") return "RNN";
+  return key == "lstm" ? Lstm<float>::kDisplayName : Gru<float>::kDisplayName;
+}
+
+const char* color_of(const std::string& key) {
+  return key == "rnn" ? kRnnColor : key == "lstm" ? kLstmColor : kGruColor;
 }
 
 void run_memory(const CompareSettings& s, std::ostream& progress) {
@@ -693,28 +822,37 @@ void run_memory(const CompareSettings& s, std::ostream& progress) {
   m.seed = s.seed;
   m.eval_every = std::max(1, s.eval_every);
   const int V = MemoryTask::vocabulary().size();
-  const int rnn_hidden =
-      s.match_params ? rnn_hidden_matching_lstm(V, s.hidden, s.layers) : s.hidden;
-  std::vector<MemoryResult> rnn, lstm;
+  const std::size_t M = s.models.size();
+  std::vector<int> hidden;
+  std::vector<std::string> names;
+  for (const std::string& key : s.models) {
+    hidden.push_back(hidden_of(key, V, s));
+    names.push_back(display_name(key));
+  }
+  std::vector<std::vector<MemoryResult>> results(M);  // [model][gap]
   for (int gap : s.gaps) {
-    MemorySettings mr = m;
-    mr.hidden = rnn_hidden;
-    rnn.push_back(train_memory<Rnn<float>>(gap, mr));
-    lstm.push_back(train_memory<Lstm<float>>(gap, m));
-    progress << "gap " << gap << ": accuracy rnn " << format_fixed(rnn.back().accuracy, 3)
-             << ", lstm " << format_fixed(lstm.back().accuracy, 3) << " (chance "
-             << format_fixed(1.0 / MemoryTask::kMarkers, 3) << "; training "
-             << format_duration(rnn.back().seconds) << " + " << format_duration(lstm.back().seconds)
-             << ")" << std::endl;
+    for (std::size_t k = 0; k < M; ++k) {
+      MemorySettings mk = m;
+      mk.hidden = hidden[k];
+      results[k].push_back(train_memory_of(s.models[k], gap, mk));
+    }
+    progress << "gap " << gap << ": accuracy";
+    for (std::size_t k = 0; k < M; ++k)
+      progress << (k == 0 ? " " : ", ") << s.models[k] << " "
+               << format_fixed(results[k].back().accuracy, 3);
+    progress << " (chance " << format_fixed(1.0 / MemoryTask::kMarkers, 3) << "; training ";
+    for (std::size_t k = 0; k < M; ++k)
+      progress << (k == 0 ? "" : " + ") << format_duration(results[k].back().seconds);
+    progress << ")" << std::endl;
   }
   const double total = since(start);
 
   std::ostringstream csv;
   csv << "metric,model,step,seconds,lag,value\n";
   for (std::size_t g = 0; g < s.gaps.size(); ++g)
-    for (int which = 0; which < 2; ++which) {
-      const MemoryResult& r = which == 0 ? rnn[g] : lstm[g];
-      const char* model = which == 0 ? "rnn" : "lstm";
+    for (std::size_t k = 0; k < M; ++k) {
+      const MemoryResult& r = results[k][g];
+      const std::string& model = s.models[k];
       for (std::size_t i = 0; i < r.curve_steps.size(); ++i)
         csv << "accuracy_during_training," << model << "," << r.curve_steps[i] << ",," << s.gaps[g]
             << "," << format_fixed(r.curve_accuracy[i], 5) << "\n";
@@ -725,50 +863,54 @@ void run_memory(const CompareSettings& s, std::ostream& progress) {
     }
   write_text(s.out + "/metrics.csv", csv.str());
 
-  Panel final_panel, curves;
+  Panel final_panel;
   final_panel.options.title = "Recall a marker seen k steps earlier";
   final_panel.options.x_label = "gap k (steps between the marker and the question)";
   final_panel.options.y_label = "accuracy on fresh sequences";
   final_panel.options.log_x = true;
   final_panel.options.references = {{1.0 / MemoryTask::kMarkers, "chance (1 in 8)"}};
   final_panel.options.y_include = {0, 1.05};  // lines at 1 stay clear of the frame
-  Series rs, ls;
-  rs.label = "RNN";
-  rs.color = kRnnColor;
-  ls.label = "LSTM";
-  ls.color = kLstmColor;
-  for (std::size_t g = 0; g < s.gaps.size(); ++g) {
-    rs.x.push_back(s.gaps[g]);
-    rs.y.push_back(rnn[g].accuracy);
-    ls.x.push_back(s.gaps[g]);
-    ls.y.push_back(lstm[g].accuracy);
+  for (std::size_t k = 0; k < M; ++k) {
+    Series line;
+    line.label = names[k];
+    line.color = color_of(s.models[k]);
+    for (std::size_t g = 0; g < s.gaps.size(); ++g) {
+      line.x.push_back(s.gaps[g]);
+      line.y.push_back(results[k][g].accuracy);
+    }
+    final_panel.series.push_back(line);
   }
-  final_panel.series = {rs, ls};
-  curves.options.title = "Accuracy during training (256 fresh sequences)";
-  curves.options.x_label = "step";
-  curves.options.y_label = "accuracy";
-  curves.options.height = 520;
-  curves.options.references = final_panel.options.references;
-  curves.options.y_include = final_panel.options.y_include;
+  // One panel of training curves per model, a line per gap.
+  std::vector<Panel> panels{final_panel};
   const char* const shades[] = {"#1b9e77", "#d95f02", "#7570b3", "#e7298a",
                                 "#66a61e", "#e6ab02", "#a6761d", "#666666"};
-  for (std::size_t g = 0; g < s.gaps.size(); ++g)
-    for (int which = 0; which < 2; ++which) {
-      const MemoryResult& r = which == 0 ? rnn[g] : lstm[g];
+  for (std::size_t k = 0; k < M; ++k) {
+    Panel curves;
+    curves.options.title = names[k] + ": accuracy during training (256 fresh sequences)";
+    curves.options.x_label = "step";
+    curves.options.y_label = "accuracy";
+    curves.options.references = final_panel.options.references;
+    curves.options.y_include = final_panel.options.y_include;
+    for (std::size_t g = 0; g < s.gaps.size(); ++g) {
+      const MemoryResult& r = results[k][g];
       Series c;
-      c.label = std::string(which == 0 ? "RNN" : "LSTM") + ", k = " + std::to_string(s.gaps[g]);
+      c.label = "k = " + std::to_string(s.gaps[g]);
       c.color = shades[g % 8];
-      c.dashed = which == 0;
       for (std::size_t i = 0; i < r.curve_steps.size(); ++i) {
         c.x.push_back(r.curve_steps[i]);
         c.y.push_back(r.curve_accuracy[i]);
       }
       curves.series.push_back(c);
     }
-  write_svg(s.out + "/memory.svg", std::vector<Panel>{final_panel, curves});
+    panels.push_back(curves);
+  }
+  write_svg(s.out + "/memory.svg", panels);
 
+  std::string versus;
+  for (std::size_t k = 0; k < M; ++k)
+    versus += (k == 0 ? "" : " versus ") + names[k];
   std::ostringstream md;
-  md << "# RNN versus LSTM: remembering a character k steps back\n\n";
+  md << "# " << versus << ": remembering a character k steps back\n\n";
   md << "Written by `" << s.command << "` " << machine(s.threads) << " in "
      << format_duration(total)
      << ". What it shows is discussed in [docs/rnn-vs-lstm.md](../../docs/rnn-vs-lstm.md).\n\n";
@@ -776,23 +918,38 @@ void run_memory(const CompareSettings& s, std::ostream& progress) {
         "and the cue `?`; after the cue the model must name the marker. Only that prediction "
         "carries a loss. Local statistics are no help: the filler is random and every marker is "
         "equally likely, so a model that forgets scores 1 in 8.\n\n";
-  md << "Both models: " << s.layers << (s.layers == 1 ? " layer" : " layers") << ", RNN hidden "
-     << rnn_hidden << " (" << format_count(static_cast<double>(rnn.empty() ? 0 : rnn[0].parameters))
-     << " parameters), LSTM hidden " << s.hidden << " ("
-     << format_count(static_cast<double>(lstm.empty() ? 0 : lstm[0].parameters))
-     << " parameters); for each gap a fresh model from seed " << s.seed << ", "
-     << format_count(s.steps) << " steps of " << s.batch
-     << " new random sequences (the same sequences for both models), Adam, learning rate "
+  md << "Every model: " << s.layers << (s.layers == 1 ? " layer" : " layers");
+  for (std::size_t k = 0; k < M; ++k)
+    md << ", " << names[k] << " hidden " << hidden[k] << " ("
+       << format_count(static_cast<double>(results[k].empty() ? 0 : results[k][0].parameters))
+       << " parameters)";
+  md << "; for each gap a fresh model from seed " << s.seed << ", " << format_count(s.steps)
+     << " steps of " << s.batch
+     << " new random sequences (the same sequences for every model), Adam, learning rate "
      << number(s.lr) << ", clip " << number(s.clip) << ", " << s.threads
      << " threads. Accuracy: the most likely character after the cue, on 2,000 fresh "
         "sequences.\n\n";
-  md << "| gap k | RNN accuracy | LSTM accuracy | RNN loss | LSTM loss | RNN training | LSTM "
-        "training |\n|---|---|---|---|---|---|---|\n";
-  for (std::size_t g = 0; g < s.gaps.size(); ++g)
-    md << "| " << s.gaps[g] << " | " << format_fixed(rnn[g].accuracy, 3) << " | "
-       << format_fixed(lstm[g].accuracy, 3) << " | " << format_fixed(rnn[g].loss, 3) << " | "
-       << format_fixed(lstm[g].loss, 3) << " | " << format_duration(rnn[g].seconds) << " | "
-       << format_duration(lstm[g].seconds) << " |\n";
+  md << "| gap k |";
+  for (const std::string& n : names)
+    md << " " << n << " accuracy |";
+  for (const std::string& n : names)
+    md << " " << n << " loss |";
+  for (const std::string& n : names)
+    md << " " << n << " training |";
+  md << "\n|---|";
+  for (std::size_t k = 0; k < 3 * M; ++k)
+    md << "---|";
+  md << "\n";
+  for (std::size_t g = 0; g < s.gaps.size(); ++g) {
+    md << "| " << s.gaps[g] << " |";
+    for (std::size_t k = 0; k < M; ++k)
+      md << " " << format_fixed(results[k][g].accuracy, 3) << " |";
+    for (std::size_t k = 0; k < M; ++k)
+      md << " " << format_fixed(results[k][g].loss, 3) << " |";
+    for (std::size_t k = 0; k < M; ++k)
+      md << " " << format_duration(results[k][g].seconds) << " |";
+    md << "\n";
+  }
   md << "\nChance is " << format_fixed(1.0 / MemoryTask::kMarkers, 3)
      << " accuracy and loss ln 8 = " << format_fixed(std::log(8.0), 3)
      << ".\n\n![Accuracy against the gap](memory.svg)\n";
@@ -822,6 +979,27 @@ std::vector<int> parse_gaps(const std::string& text) {
   return gaps;
 }
 
+// "rnn,gru" -> {"rnn", "gru"}: two or three different models of rnn, lstm and gru.
+std::vector<std::string> parse_models(const std::string& text) {
+  std::vector<std::string> models;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    if (item != "rnn" && item != "lstm" && item != "gru")
+      throw UsageError(
+          "--models: expected two or three of rnn, lstm and gru separated by commas, "
+          "got '" +
+          text + "'");
+    if (std::find(models.begin(), models.end(), item) != models.end())
+      throw UsageError("--models: " + item + " is named twice in '" + text + "'");
+    models.push_back(item);
+  }
+  if (models.size() < 2)
+    throw UsageError("--models: a comparison needs two or three of rnn, lstm and gru, got '" +
+                     text + "'");
+  return models;
+}
+
 // The text for `Written by ...` in the README: the program and its arguments, quoted where
 // needed.
 std::string command_line(int argc, const char* const* argv) {
@@ -839,15 +1017,19 @@ std::string command_line(int argc, const char* const* argv) {
 ArgParser compare_flags(CompareFlags& f) {
   CompareSettings& s = f.settings;
   ArgParser a("compare", "FILE [options]  |  --task memory [options]",
-              "Trains a vanilla RNN and an LSTM side by side and writes what they learned into\n"
-              "a folder: README.md (samples of both at milestones, validation losses,\n"
-              "configuration, time), loss.svg, gradient-flow.svg and metrics.csv.\n"
-              "Both models get the same batches, seed, sizes and optimizer, one step each in\n"
-              "turn. With --task memory, no FILE: both learn to recall a marker seen k steps\n"
-              "earlier, for each gap k of --gaps, and the folder gets README.md, memory.svg and\n"
-              "metrics.csv. See docs/rnn-vs-lstm.md.");
+              "Trains two or three of a vanilla RNN, an LSTM and a GRU (--models) side by side\n"
+              "and writes what they learned into a folder: README.md (samples of each at\n"
+              "milestones, validation losses, configuration, time), loss.svg,\n"
+              "gradient-flow.svg and metrics.csv. Every model gets the same batches, seed,\n"
+              "sizes and optimizer, one step each in turn. With --task memory, no FILE: each\n"
+              "learns to recall a marker seen k steps earlier, for each gap k of --gaps, and\n"
+              "the folder gets README.md, memory.svg and metrics.csv. See\n"
+              "docs/rnn-vs-lstm.md.");
   a.add_positional("FILE", &s.file, "the training text (UTF-8); not with --task memory", false);
   a.add_string("task", &s.task, "what to compare on", {"text", "memory"});
+  a.add_string("models", &f.models,
+               "the models, separated by commas, in the order of the gallery's columns: two or "
+               "three of rnn, lstm and gru");
   a.add_string("out", &s.out,
                "the output folder (default: samples/NAME for FILE NAME.txt, samples/memory for "
                "the memory task)");
@@ -863,7 +1045,8 @@ ArgParser compare_flags(CompareFlags& f) {
   add_setting_flag(a, "layers", &s.layers,
                    "stacked recurrent layers (memory task: 1 unless given)");
   a.add_flag("match-params", &s.match_params,
-             "widen the RNN to about the LSTM's number of parameters");
+             "widen the RNN and the GRU to about the LSTM's number of parameters (needs lstm "
+             "among --models)");
   add_setting_flag(a, "seq-len", &s.seq_len);
   add_setting_flag(a, "batch", &s.batch);
   add_setting_flag(a, "lr", &s.lr, "learning rate (Adam)");
@@ -900,6 +1083,11 @@ ArgParser compare_flags(CompareFlags& f) {
 int compare_program(CompareFlags& f, const ArgParser& a, int argc, const char* const* argv) {
   CompareSettings& s = f.settings;
   s.gaps = parse_gaps(f.gaps);
+  s.models = parse_models(f.models);
+  if (s.match_params && std::find(s.models.begin(), s.models.end(), "lstm") == s.models.end())
+    throw UsageError(
+        "--match-params widens the other models to the LSTM's size; add lstm to "
+        "--models");
   s.command = command_line(argc, argv);
   if (s.task == "memory") {
     if (!s.file.empty())

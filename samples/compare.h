@@ -1,9 +1,10 @@
-// ./compare: a vanilla RNN and an LSTM side by side (docs/rnn-vs-lstm.md).
+// ./compare: two or three of the vanilla RNN, the LSTM and the GRU side by side
+// (docs/rnn-vs-lstm.md).
 //
-//   text task:   both models, the same batches, seed and optimizer, one step each in turn
+//   text task:   every model, the same batches, seed and optimizer, one step each in turn
 //                ─► at milestones: validation loss and samples (same seed and prime)
 //                ─► README.md (gallery), loss.svg, gradient-flow.svg, metrics.csv
-//   memory task: both models trained on sequences whose last character repeats a marker seen
+//   memory task: every model trained on sequences whose last character repeats a marker seen
 //                k steps earlier, for each gap k ─► README.md, memory.svg, metrics.csv
 #pragma once
 
@@ -18,10 +19,11 @@
 namespace charnn {
 
 struct CompareSettings {
-  std::string task = "text";  // "text" or "memory"
-  std::string file;           // the text (text task)
-  std::string out;            // the output folder
-  std::string command;        // the command line, quoted in the README
+  std::string task = "text";                              // "text" or "memory"
+  std::string file;                                       // the text (text task)
+  std::string out;                                        // the output folder
+  std::string command;                                    // the command line, quoted in the README
+  std::vector<std::string> models{"rnn", "lstm", "gru"};  // which, in the order of the columns
   // Budget of the text task: whichever of steps (per model) and minutes (both models, all in)
   // comes first. 0: no limit (at least one must be set).
   int steps = 0;
@@ -34,7 +36,7 @@ struct CompareSettings {
   int seed = 1, threads = 2;
   bool lowercase = false;
   bool keep_crlf = false;     // --keep-crlf: "\r\n" stays two characters
-  bool match_params = false;  // widen the RNN to the LSTM's parameter count
+  bool match_params = false;  // widen the RNN and the GRU to the LSTM's parameter count
   // What is measured.
   int eval_every = 100;                       // steps between validation losses
   int val_chars = 50000;                      // validation uses at most this many characters
@@ -45,10 +47,12 @@ struct CompareSettings {
   std::vector<int> gaps{5, 10, 20, 50, 100};  // memory task
 };
 
-// ./compare's command line: the settings, and the text of --gaps (read into settings.gaps).
+// ./compare's command line: the settings, and the text of --gaps and --models (read into
+// settings.gaps and settings.models).
 struct CompareFlags {
   CompareSettings settings;
   std::string gaps = "5,10,20,50,100";
+  std::string models = "rnn,lstm,gru";
 };
 
 // ./compare's flags, writing into `flags`; those it shares with ./train_lstm come from the
@@ -65,12 +69,16 @@ int compare_program(CompareFlags& flags, const ArgParser& parsed, int argc,
 // `progress`. Throws std::runtime_error (one line) on bad input or an unwritable folder.
 void run_comparison(const CompareSettings& settings, std::ostream& progress);
 
-// Parameter counts of the language models (network and head) for vocabulary V.
-std::int64_t rnn_parameter_count(int V, int hidden, int layers);
-std::int64_t lstm_parameter_count(int V, int hidden, int layers);
+// The parameter count of the language model (network and head) `model` ("rnn", "lstm" or
+// "gru") for vocabulary V.
+std::int64_t parameter_count(const std::string& model, int V, int hidden, int layers);
 
-// The RNN hidden size whose parameter count is closest to that of an LSTM of lstm_hidden.
-int rnn_hidden_matching_lstm(int V, int lstm_hidden, int layers);
+// The hidden size of `model` whose parameter count is closest to that of an LSTM of
+// lstm_hidden (--match-params).
+int hidden_matching_lstm(const std::string& model, int V, int lstm_hidden, int layers);
+
+// The blocks of H rows in each weight matrix of `model`: 1, 4 or 3.
+int gates_of(const std::string& model);
 
 // "data/shakespeare.txt" -> "shakespeare": the file name without folder and extension, which
 // names the default output folder and the plots.

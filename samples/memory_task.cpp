@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/language_model.h"
+#include "gru/gru.h"
 #include "lstm/lstm.h"
 #include "rnn/rnn.h"
 #include "train/optimizer.h"
@@ -119,5 +120,6 @@ MemoryResult train_memory(int gap, const MemorySettings& s) {
 
 template MemoryResult train_memory<Rnn<float>>(int, const MemorySettings&);
 template MemoryResult train_memory<Lstm<float>>(int, const MemorySettings&);
+template MemoryResult train_memory<Gru<float>>(int, const MemorySettings&);
 
 }  // namespace charnn

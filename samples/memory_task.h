@@ -56,7 +56,7 @@ struct MemoryResult {
   std::vector<double> curve_accuracy;  // accuracy on 256 fresh sequences at those steps
 };
 
-// Trains a fresh Net (Rnn<float> or Lstm<float>) from seed on new random batches of the given
+// Trains a fresh Net (Rnn<float>, Lstm<float> or Gru<float>) from seed on new random batches of the given
 // gap with Adam, clipping and last-step loss, then measures its accuracy. Deterministic for a
 // seed and thread count.
 template <class Net>

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/fast/parallel.h"
+#include "gru/gru.h"
 #include "lstm/lstm.h"
 #include "ngram/kneser_ney.h"
 #include "rnn/rnn.h"
@@ -140,6 +141,7 @@ CompareSettings tiny_settings(const std::string& file, const std::string& out) {
 TEST_CASE("the last step's loss and its gradient match finite differences", "[compare]") {
   check_last_step_gradient<Rnn<double>>();
   check_last_step_gradient<Lstm<double>>();
+  check_last_step_gradient<Gru<double>>();
 }
 
 TEST_CASE("gradient flow: one value per lag, positive, and the RNN's dies away", "[compare]") {
@@ -167,16 +169,22 @@ TEST_CASE("gradient flow: one value per lag, positive, and the RNN's dies away",
 TEST_CASE("parameter counts are the models' own, and --match-params picks the closest width",
           "[compare]") {
   for (int L : {1, 2, 3}) {
-    CHECK(rnn_parameter_count(65, 37, L) ==
+    CHECK(parameter_count("rnn", 65, 37, L) ==
           static_cast<std::int64_t>(small_model<Rnn<float>>(65, 37, L, 1).params.size()));
-    CHECK(lstm_parameter_count(65, 37, L) ==
+    CHECK(parameter_count("lstm", 65, 37, L) ==
           static_cast<std::int64_t>(small_model<Lstm<float>>(65, 37, L, 1).params.size()));
-    const int H = rnn_hidden_matching_lstm(65, 256, L);
-    const std::int64_t target = lstm_parameter_count(65, 256, L);
-    for (int other : {H - 1, H + 1})
-      CHECK(std::llabs(rnn_parameter_count(65, H, L) - target) <=
-            std::llabs(rnn_parameter_count(65, other, L) - target));
-    CHECK(H > 256);
+    CHECK(parameter_count("gru", 65, 37, L) ==
+          static_cast<std::int64_t>(small_model<Gru<float>>(65, 37, L, 1).params.size()));
+    const std::int64_t target = parameter_count("lstm", 65, 256, L);
+    for (const char* model : {"rnn", "gru"}) {
+      INFO(model << " L=" << L);
+      const int H = hidden_matching_lstm(model, 65, 256, L);
+      for (int other : {H - 1, H + 1})
+        CHECK(std::llabs(parameter_count(model, 65, H, L) - target) <=
+              std::llabs(parameter_count(model, 65, other, L) - target));
+      CHECK(H > 256);
+    }
+    CHECK(hidden_matching_lstm("lstm", 65, 256, L) == 256);
   }
 }
 
@@ -251,11 +259,11 @@ TEST_CASE("a text comparison writes its gallery, plots and metrics", "[compare]"
     CHECK(root.name == "svg");
     CHECK(!all(root, "polyline").empty());
   }
-  // loss.svg holds two plots, against steps and against seconds; each has 4 lines.
+  // loss.svg holds two plots, against steps and against seconds; each has 2 lines per model.
   const Element loss = parse_xml(testing::read_file(out + "/loss.svg"));
   CHECK(loss.children.size() == 3);  // the background and two panels
-  CHECK(all(loss, "polyline").size() == 8);
-  CHECK(all(parse_xml(testing::read_file(out + "/gradient-flow.svg")), "polyline").size() == 4);
+  CHECK(all(loss, "polyline").size() == 12);
+  CHECK(all(parse_xml(testing::read_file(out + "/gradient-flow.svg")), "polyline").size() == 6);
 
   const std::string md = testing::read_file(out + "/README.md");
   for (const char* heading : {"### Step 0:", "### Step 30 (the end):", "## Validation loss",
@@ -296,8 +304,10 @@ TEST_CASE("a text comparison writes its gallery, plots and metrics", "[compare]"
 
   const std::string csv = testing::read_file(out + "/metrics.csv");
   CHECK(csv.rfind("metric,model,step,seconds,lag,value\n", 0) == 0);
-  for (const char* row : {"val_loss,rnn,0,", "val_loss,lstm,30,", "train_loss_smoothed,rnn,30,",
-                          "grad_norm,rnn,0,,1,", "grad_norm,lstm,30,,12,"}) {
+  for (const char* row :
+       {"val_loss,rnn,0,", "val_loss,lstm,30,", "val_loss,gru,30,", "train_loss_smoothed,rnn,30,",
+        "train_loss_smoothed,gru,30,", "grad_norm,rnn,0,,1,", "grad_norm,lstm,30,,12,",
+        "grad_norm,gru,30,,12,"}) {
     INFO(row);
     CHECK(csv.find(row) != std::string::npos);
   }
@@ -379,6 +389,29 @@ TEST_CASE("a comparison with the same settings draws the same samples", "[compar
   CHECK(samples(a) == samples(b));
 }
 
+TEST_CASE("a comparison of two chosen cells has their columns only, in the order given",
+          "[compare]") {
+  TempDir dir;
+  const std::string file = (dir.path / "tiny.txt").string();
+  {
+    std::ofstream out(file, std::ios::binary);
+    out << cheap_text();
+  }
+  CompareSettings s = tiny_settings(file, (dir.path / "two").string());
+  s.models = {"gru", "rnn"};
+  std::ostringstream progress;
+  run_comparison(s, progress);
+  const std::string md = testing::read_file(s.out + "/README.md");
+  CHECK(md.rfind("# GRU versus RNN on tiny\n", 0) == 0);
+  CHECK(md.find("<th>GRU, temperature 0.5</th><th>RNN, temperature 0.5</th></tr>") !=
+        std::string::npos);
+  CHECK(md.find("LSTM") == std::string::npos);
+  const std::string csv = testing::read_file(s.out + "/metrics.csv");
+  CHECK(csv.find(",lstm,") == std::string::npos);
+  CHECK(csv.find("val_loss,gru,30,") != std::string::npos);
+  CHECK(all(parse_xml(testing::read_file(s.out + "/loss.svg")), "polyline").size() == 8);
+}
+
 TEST_CASE("the memory comparison writes its table and plot", "[compare]") {
   TempDir dir;
   CompareSettings s;
@@ -394,13 +427,14 @@ TEST_CASE("the memory comparison writes its table and plot", "[compare]") {
   std::ostringstream progress;
   run_comparison(s, progress);
   const Element root = parse_xml(testing::read_file(s.out + "/memory.svg"));
-  CHECK(all(root, "polyline").size() == 2 + 4);  // accuracy against gap; 4 training curves
+  CHECK(all(root, "polyline").size() == 3 + 6);  // accuracy against gap; 3 x 2 training curves
   const std::string md = testing::read_file(s.out + "/README.md");
   CHECK(md.find("| 2 | ") != std::string::npos);
   CHECK(md.find("| 4 | ") != std::string::npos);
   const std::string csv = testing::read_file(s.out + "/metrics.csv");
   CHECK(csv.find("test_accuracy,lstm,20,") != std::string::npos);
   CHECK(csv.find("accuracy_during_training,rnn,10,,4,") != std::string::npos);
+  CHECK(csv.find("test_accuracy,gru,20,") != std::string::npos);
 }
 
 TEST_CASE("a comparison refuses a missing text and an output folder it cannot make", "[compare]") {

@@ -224,6 +224,7 @@ TEST_CASE("every image a docs page shows exists, and every figure is shown by so
   const std::map<std::string, std::vector<std::string>> expected = {
       {"figures/rnn-cell.svg", {"rnn.md"}},
       {"figures/lstm-cell.svg", {"lstm.md"}},
+      {"figures/gru-cell.svg", {"gru.md"}},
       {"figures/unrolled.svg", {"rnn.md", "lstm.md"}},
       {"figures/gradient-paths.svg", {"rnn-vs-lstm.md", "lstm.md"}},
   };

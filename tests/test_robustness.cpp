@@ -611,6 +611,22 @@ TEST_CASE("robustness: conflicting flags", "[robustness]") {
   r = run_program(d, "compare", {text, "--task", "memory"});
   CHECK(r.status == 2);
   CHECK(r.err == "compare: --task memory makes its own sequences; it takes no FILE\n");
+  // --models: two or three different cells, and --match-params needs the LSTM to match.
+  for (const auto& [models, message] : std::vector<std::pair<std::string, std::string>>{
+           {"rnn", "a comparison needs two or three of rnn, lstm and gru, got 'rnn'"},
+           {"rnn,rnn", "rnn is named twice in 'rnn,rnn'"},
+           {"rnn,transformer",
+            "expected two or three of rnn, lstm and gru separated by commas, got "
+            "'rnn,transformer'"}}) {
+    r = run_program(d, "compare", {"--task", "memory", "--models", models});
+    CHECK(r.status == 2);
+    CHECK(r.err == "compare: --models: " + message + "\n");
+  }
+  r = run_program(d, "compare", {"--task", "memory", "--models", "rnn,gru", "--match-params"});
+  CHECK(r.status == 2);
+  CHECK(r.err ==
+        "compare: --match-params widens the other models to the LSTM's size; add lstm to "
+        "--models\n");
 
   // Settings that need more memory than any machine has.
   r = run_program(d, "train_lstm",
