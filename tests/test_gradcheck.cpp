@@ -7,6 +7,7 @@
 #include "gradient_check/gradcheck.h"
 #include "gru/gru.h"
 #include "lstm/lstm.h"
+#include "lstm/lstm_variants.h"
 #include "rnn/rnn.h"
 #include "tests/catch.hpp"
 #include "tests/helpers.h"
@@ -61,6 +62,17 @@ TEST_CASE("gradcheck: every tensor of a 2-layer LSTM", "[gradcheck]") {
 
 TEST_CASE("gradcheck: every tensor of a 2-layer GRU", "[gradcheck]") {
   require_all_pass<Gru<double>>({7, 5, 2, 3, 6}, 1);
+}
+
+TEMPLATE_TEST_CASE("gradcheck: every tensor of each LSTM variant of the ablation study",
+                   "[gradcheck][ablations]", (LstmVariant<double, Ablation::Standard>),
+                   (LstmVariant<double, Ablation::NoForgetGate>),
+                   (LstmVariant<double, Ablation::NoOutputGate>),
+                   (LstmVariant<double, Ablation::CoupledGates>),
+                   (LstmVariant<double, Ablation::NoOutputActivation>),
+                   (LstmVariant<double, Ablation::ForgetBiasZero>)) {
+  require_all_pass<TestType>({7, 5, 2, 3, 6}, 1);
+  require_all_pass<TestType>({5, 4, 1, 2, 9}, 2, 0.25);  // with record resets
 }
 
 TEST_CASE("gradcheck: other shapes and seeds", "[gradcheck]") {

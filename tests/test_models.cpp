@@ -7,6 +7,7 @@
 #include "core/fast/parallel.h"
 #include "gru/gru.h"
 #include "lstm/lstm.h"
+#include "lstm/lstm_variants.h"
 #include "rnn/rnn.h"
 #include "tests/catch.hpp"
 #include "tests/helpers.h"
@@ -325,5 +326,103 @@ TEMPLATE_TEST_CASE("1, 2 and 3 threads give bit-identical loss, gradient and sta
     CHECK(grads[k] == grads[0]);
     CHECK(states[k] == states[0]);
     CHECK(dstates[k] == dstates[0]);
+  }
+}
+
+// ---- The LSTM variants of the ablation study (lstm/lstm_variants.h) --------------------------
+
+TEST_CASE("the standard LSTM of the variant code equals the LSTM, loss, state and gradient",
+          "[model][ablations]") {
+  Rng rng(21);
+  auto lstm = random_model<Lstm<double>>(6, 5, 2, rng);
+  LanguageModel<LstmVariant<double, Ablation::Standard>> variant({6, 5, 2});
+  REQUIRE(variant.params.size() == lstm.params.size());
+  variant.params = lstm.params;
+  RandomBatch data(3, 7, 6, rng);
+  const auto state = random_vector<double>(lstm.state_layout(3).size(), rng);
+  std::vector<double> out_a(state.size()), out_b(state.size()), d_a(state.size()),
+      d_b(state.size());
+  const double a = lstm.loss_and_grad(data.batch, state.data(), out_a.data(), d_a.data());
+  const double b = variant.loss_and_grad(data.batch, state.data(), out_b.data(), d_b.data());
+  CHECK(a == Approx(b).epsilon(1e-13));
+  for (std::size_t k = 0; k < state.size(); ++k) {
+    CHECK(out_a[k] == Approx(out_b[k]).margin(1e-13));
+    CHECK(d_a[k] == Approx(d_b[k]).margin(1e-13));
+  }
+  for (std::size_t k = 0; k < lstm.grads.size(); ++k)
+    CHECK(lstm.grads[k] == Approx(variant.grads[k]).margin(1e-13));
+}
+
+// Runs one random chunk through the variant and calls check(c_prev, c, h, gates, H) for every
+// row of every step of layer 0, the gates in the order f, i, g, o of those kept.
+template <class Net, class Check>
+void for_every_step(Check check) {
+  Rng rng(22);
+  const int V = 5, H = 4, B = 2, T = 6;
+  auto model = random_model<Net>(V, H, 1, rng);
+  RandomBatch data(B, T, V, rng);
+  const auto state = random_vector<double>(model.state_layout(B).size(), rng);
+  std::vector<double> out(state.size());
+  model.loss(data.batch, state.data(), out.data());
+  const Net& net = model.net();
+  for (int t = 0; t < T; ++t)
+    for (int b = 0; b < B; ++b) {
+      const int row = t * B + b;
+      const double* c_prev = t == 0 ? state.data() + B * H + b * H  // l0.c0, after l0.h0
+                                    : net.cells(0).row(row - B);
+      check(c_prev, net.cells(0).row(row), net.output_of(0).row(row), net.gates(0).row(row), H);
+    }
+}
+
+TEST_CASE("each LSTM variant takes away what its name says", "[model][ablations]") {
+  SECTION("no forget gate: c_t = c_{t-1} + i_t g_t, three gates") {
+    using Net = LstmVariant<double, Ablation::NoForgetGate>;
+    STATIC_REQUIRE(Net::kGates == 3);
+    for_every_step<Net>(
+        [](const double* c_prev, const double* c, const double*, const double* z, int H) {
+          for (int j = 0; j < H; ++j)
+            CHECK(c[j] == Approx(c_prev[j] + z[j] * z[H + j]).margin(1e-12));  // i | g | o
+        });
+  }
+  SECTION("no output gate: h_t = tanh(c_t)") {
+    using Net = LstmVariant<double, Ablation::NoOutputGate>;
+    STATIC_REQUIRE(Net::kGates == 3);
+    for_every_step<Net>([](const double*, const double* c, const double* h, const double*, int H) {
+      for (int j = 0; j < H; ++j)
+        CHECK(h[j] == Approx(std::tanh(c[j])).margin(1e-12));
+    });
+  }
+  SECTION("coupled gates: c_t = f_t c_{t-1} + (1 - f_t) g_t") {
+    using Net = LstmVariant<double, Ablation::CoupledGates>;
+    STATIC_REQUIRE(Net::kGates == 3);
+    for_every_step<Net>(
+        [](const double* c_prev, const double* c, const double*, const double* z, int H) {
+          for (int j = 0; j < H; ++j)  // f | g | o
+            CHECK(c[j] == Approx(z[j] * c_prev[j] + (1 - z[j]) * z[H + j]).margin(1e-12));
+        });
+  }
+  SECTION("no output activation: h_t = o_t c_t") {
+    using Net = LstmVariant<double, Ablation::NoOutputActivation>;
+    STATIC_REQUIRE(Net::kGates == 4);
+    for_every_step<Net>(
+        [](const double*, const double* c, const double* h, const double* z, int H) {
+          for (int j = 0; j < H; ++j)  // f | i | g | o
+            CHECK(h[j] == Approx(z[3 * H + j] * c[j]).margin(1e-12));
+        });
+  }
+  SECTION("b_f = 0: the standard LSTM started with a zero forget-gate bias") {
+    LanguageModel<LstmVariant<float, Ablation::ForgetBiasZero>> fb0({7, 6, 2});
+    LanguageModel<Lstm<float>> lstm({7, 6, 2});
+    Rng a(3), b(3);
+    fb0.init(a);
+    lstm.init(b);
+    REQUIRE(fb0.params.size() == lstm.params.size());
+    for (const TensorInfo& t : lstm.layout().tensors())
+      for (std::size_t e = 0; e < t.size(); ++e) {
+        const bool forget_bias =
+            t.name.size() > 3 && t.name.compare(t.name.size() - 3, 3, "b_f") == 0;
+        INFO(t.name);
+        CHECK(fb0.params[t.offset + e] == (forget_bias ? 0.0f : lstm.params[t.offset + e]));
+      }
   }
 }
