@@ -16,6 +16,7 @@
 #include "core/fast/parallel.h"
 #include "gru/gru.h"
 #include "lstm/lstm.h"
+#include "lstm/lstm_variants.h"
 #include "ngram/kneser_ney.h"
 #include "rnn/rnn.h"
 #include "samples/generate.h"
@@ -33,17 +34,41 @@
 
 namespace charnn {
 
+namespace {
+
+// A type as a value, to pick a template's argument at run time.
+template <class T>
+struct Type {
+  using type = T;
+};
+
+// Calls f(Type<Net>{}) for the network called `key` (kModels).
+template <class F>
+auto with_net(const std::string& key, F&& f) {
+  if (key == "rnn") return f(Type<Rnn<float>>{});
+  if (key == "lstm") return f(Type<Lstm<float>>{});
+  if (key == "gru") return f(Type<Gru<float>>{});
+  if (key == "lstm-nfg") return f(Type<LstmVariant<float, Ablation::NoForgetGate>>{});
+  if (key == "lstm-nog") return f(Type<LstmVariant<float, Ablation::NoOutputGate>>{});
+  if (key == "lstm-cifg") return f(Type<LstmVariant<float, Ablation::CoupledGates>>{});
+  if (key == "lstm-noaf") return f(Type<LstmVariant<float, Ablation::NoOutputActivation>>{});
+  if (key == "lstm-fb0") return f(Type<LstmVariant<float, Ablation::ForgetBiasZero>>{});
+  throw std::invalid_argument("no model called " + key);
+}
+
+}  // namespace
+
+const std::vector<std::string>& compared_models() {
+  static const std::vector<std::string> models = {"rnn",      "lstm",      "gru",       "lstm-nfg",
+                                                  "lstm-nog", "lstm-cifg", "lstm-noaf", "lstm-fb0"};
+  return models;
+}
+
 std::int64_t parameter_count(const std::string& model, int V, int hidden, int layers) {
-  if (model == "rnn")
-    return static_cast<std::int64_t>(
-        LanguageModel<Rnn<float>>::parameter_count({V, hidden, layers}));
-  if (model == "lstm")
-    return static_cast<std::int64_t>(
-        LanguageModel<Lstm<float>>::parameter_count({V, hidden, layers}));
-  if (model == "gru")
-    return static_cast<std::int64_t>(
-        LanguageModel<Gru<float>>::parameter_count({V, hidden, layers}));
-  throw std::invalid_argument("no model called " + model);
+  return with_net(model, [&](auto net) {
+    using Net = typename decltype(net)::type;
+    return static_cast<std::int64_t>(LanguageModel<Net>::parameter_count({V, hidden, layers}));
+  });
 }
 
 int hidden_matching_lstm(const std::string& model, int V, int lstm_hidden, int layers) {
@@ -57,10 +82,7 @@ int hidden_matching_lstm(const std::string& model, int V, int lstm_hidden, int l
 }
 
 int gates_of(const std::string& model) {
-  if (model == "rnn") return Rnn<float>::kGates;
-  if (model == "lstm") return Lstm<float>::kGates;
-  if (model == "gru") return Gru<float>::kGates;
-  throw std::invalid_argument("no model called " + model);
+  return with_net(model, [](auto net) { return decltype(net)::type::kGates; });
 }
 
 std::string corpus_name(const std::string& path) {
@@ -158,11 +180,24 @@ const char* const kRnnColor = "#d62728";
 const char* const kLstmColor = "#1f77b4";
 const char* const kGruColor = "#2ca02c";
 
-// A type as a value, to pick a template's argument at run time.
-template <class T>
-struct Type {
-  using type = T;
-};
+// "RNN", "LSTM", "GRU", "LSTM, no forget gate", ...
+std::string display_name(const std::string& key) {
+  return with_net(key, [&](auto net) -> std::string {
+    return key == "rnn" ? "RNN" : decltype(net)::type::kDisplayName;
+  });
+}
+
+// The colour of model `key` in every plot.
+const char* color_of(const std::string& key) {
+  if (key == "rnn") return kRnnColor;
+  if (key == "lstm") return kLstmColor;
+  if (key == "gru") return kGruColor;
+  if (key == "lstm-nfg") return "#9467bd";
+  if (key == "lstm-nog") return "#8c564b";
+  if (key == "lstm-cifg") return "#e377c2";
+  if (key == "lstm-noaf") return "#7f7f7f";
+  return "#bcbd22";  // lstm-fb0
+}
 
 std::string html_escape(const std::string& s) {
   std::string out;
@@ -330,7 +365,7 @@ struct Contender : Entrant {
   Contender(const char* plot_color, const typename Net::Config& cfg, const CompareSettings& s)
       : model(cfg), opt("adam", model.params.size()), rng(static_cast<std::uint64_t>(s.seed)) {
     key = Net::kName;
-    name = key == "rnn" ? "RNN" : Net::kDisplayName;
+    name = display_name(key);
     color = plot_color;
     hidden = cfg.hidden;
     lr = s.lr;
@@ -388,21 +423,17 @@ struct Contender : Entrant {
 
 using Entrants = std::vector<std::unique_ptr<Entrant>>;
 
-// The model `key` ("rnn", "lstm" or "gru") of a comparison, `hidden` wide.
+// The model `key` (compared_models()) of a comparison, `hidden` wide.
 std::unique_ptr<Entrant> make_entrant(const std::string& key, int V, int hidden,
                                       const CompareSettings& s) {
-  auto make = [&](auto tag, const char* color) -> std::unique_ptr<Entrant> {
-    using Net = typename decltype(tag)::type;
+  return with_net(key, [&](auto net) -> std::unique_ptr<Entrant> {
+    using Net = typename decltype(net)::type;
     typename Net::Config cfg;
     cfg.vocab = V;
     cfg.hidden = hidden;
     cfg.layers = s.layers;
-    return std::make_unique<Contender<Net>>(color, cfg, s);
-  };
-  if (key == "rnn") return make(Type<Rnn<float>>{}, kRnnColor);
-  if (key == "lstm") return make(Type<Lstm<float>>{}, kLstmColor);
-  if (key == "gru") return make(Type<Gru<float>>{}, kGruColor);
-  throw std::invalid_argument("no model called " + key);
+    return std::make_unique<Contender<Net>>(color_of(key), cfg, s);
+  });
 }
 
 // The fixed milestones 0, 100, 300, 1000, 3000, 10000, ...
@@ -792,20 +823,8 @@ void run_text(const CompareSettings& s, std::ostream& progress) {
 
 // train_memory for the model called `key`.
 MemoryResult train_memory_of(const std::string& key, int gap, const MemorySettings& m) {
-  if (key == "rnn") return train_memory<Rnn<float>>(gap, m);
-  if (key == "lstm") return train_memory<Lstm<float>>(gap, m);
-  if (key == "gru") return train_memory<Gru<float>>(gap, m);
-  throw std::invalid_argument("no model called " + key);
-}
-
-// "RNN", "LSTM", "GRU".
-std::string display_name(const std::string& key) {
-  if (key == "rnn") return "RNN";
-  return key == "lstm" ? Lstm<float>::kDisplayName : Gru<float>::kDisplayName;
-}
-
-const char* color_of(const std::string& key) {
-  return key == "rnn" ? kRnnColor : key == "lstm" ? kLstmColor : kGruColor;
+  return with_net(key,
+                  [&](auto net) { return train_memory<typename decltype(net)::type>(gap, m); });
 }
 
 void run_memory(const CompareSettings& s, std::ostream& progress) {
@@ -821,6 +840,10 @@ void run_memory(const CompareSettings& s, std::ostream& progress) {
   m.clip = s.clip;
   m.seed = s.seed;
   m.eval_every = std::max(1, s.eval_every);
+  m.forget_bias = s.forget_bias;
+  m.chrono = s.chrono;
+  m.curriculum = s.curriculum;
+  m.all_positions_loss = s.all_positions_loss;
   const int V = MemoryTask::vocabulary().size();
   const std::size_t M = s.models.size();
   std::vector<int> hidden;
@@ -926,9 +949,19 @@ void run_memory(const CompareSettings& s, std::ostream& progress) {
   md << "; for each gap a fresh model from seed " << s.seed << ", " << format_count(s.steps)
      << " steps of " << s.batch
      << " new random sequences (the same sequences for every model), Adam, learning rate "
-     << number(s.lr) << ", clip " << number(s.clip) << ", " << s.threads
-     << " threads. Accuracy: the most likely character after the cue, on 2,000 fresh "
-        "sequences.\n\n";
+     << number(s.lr) << ", clip " << number(s.clip) << ", " << s.threads << " threads";
+  if (s.chrono > 0)
+    md << ", the keep gates started by the chrono initialisation with T_max = " << s.chrono
+       << " (the LSTM's b_f = log u, u uniform in [1, " << s.chrono - 1
+       << "], b_i = -b_f; the GRU's b_z = log u)";
+  else if (!std::isnan(s.forget_bias))
+    md << ", the LSTM's b_f and the GRU's b_z started at " << number(s.forget_bias);
+  if (s.curriculum)
+    md << ", a curriculum (for the first half of the steps each batch's gap is drawn from 1 to "
+          "a limit rising to k)";
+  md << (s.all_positions_loss ? ", a loss on every prediction"
+                              : ", a loss on the marker's prediction only")
+     << ". Accuracy: the most likely character after the cue, on 2,000 fresh sequences.\n\n";
   md << "| gap k |";
   for (const std::string& n : names)
     md << " " << n << " accuracy |";
@@ -979,24 +1012,24 @@ std::vector<int> parse_gaps(const std::string& text) {
   return gaps;
 }
 
-// "rnn,gru" -> {"rnn", "gru"}: two or three different models of rnn, lstm and gru.
+// "rnn,gru" -> {"rnn", "gru"}: two or more different models of compared_models().
 std::vector<std::string> parse_models(const std::string& text) {
+  const std::vector<std::string>& known = compared_models();
   std::vector<std::string> models;
   std::stringstream in(text);
   std::string item;
   while (std::getline(in, item, ',')) {
-    if (item != "rnn" && item != "lstm" && item != "gru")
+    if (std::find(known.begin(), known.end(), item) == known.end())
       throw UsageError(
-          "--models: expected two or three of rnn, lstm and gru separated by commas, "
-          "got '" +
+          "--models: expected rnn, lstm, gru or an LSTM variant (lstm-nfg, "
+          "lstm-nog, lstm-cifg, lstm-noaf, lstm-fb0) separated by commas, got '" +
           text + "'");
     if (std::find(models.begin(), models.end(), item) != models.end())
       throw UsageError("--models: " + item + " is named twice in '" + text + "'");
     models.push_back(item);
   }
   if (models.size() < 2)
-    throw UsageError("--models: a comparison needs two or three of rnn, lstm and gru, got '" +
-                     text + "'");
+    throw UsageError("--models: a comparison needs at least two models, got '" + text + "'");
   return models;
 }
 
@@ -1017,7 +1050,7 @@ std::string command_line(int argc, const char* const* argv) {
 ArgParser compare_flags(CompareFlags& f) {
   CompareSettings& s = f.settings;
   ArgParser a("compare", "FILE [options]  |  --task memory [options]",
-              "Trains two or three of a vanilla RNN, an LSTM and a GRU (--models) side by side\n"
+              "Trains two or more of a vanilla RNN, an LSTM and a GRU (--models) side by side\n"
               "and writes what they learned into a folder: README.md (samples of each at\n"
               "milestones, validation losses, configuration, time), loss.svg,\n"
               "gradient-flow.svg and metrics.csv. Every model gets the same batches, seed,\n"
@@ -1029,7 +1062,9 @@ ArgParser compare_flags(CompareFlags& f) {
   a.add_string("task", &s.task, "what to compare on", {"text", "memory"});
   a.add_string("models", &f.models,
                "the models, separated by commas, in the order of the gallery's columns: two or "
-               "three of rnn, lstm and gru");
+               "more of rnn, lstm, gru and the LSTM variants of docs/ablations.md (lstm-nfg: no "
+               "forget gate, lstm-nog: no output gate, lstm-cifg: i = 1 - f, lstm-noaf: no "
+               "output tanh, lstm-fb0: b_f = 0)");
   a.add_string("out", &s.out,
                "the output folder (default: samples/NAME for FILE NAME.txt, samples/memory for "
                "the memory task)");
@@ -1073,6 +1108,21 @@ ArgParser compare_flags(CompareFlags& f) {
             "reference line (docs/ngram.md; 0: none)",
             0, kMaxKneserNeyOrder);
   a.add_string("gaps", &f.gaps, "memory task: the gaps k, separated by commas");
+  a.add_double("forget-bias", &f.forget_bias,
+               "memory task: start the LSTM's forget-gate bias b_f and the GRU's update-gate "
+               "bias b_z at this value (the default is their own init)",
+               -100, 100);
+  a.add_int("chrono", &s.chrono,
+            "memory task: the chrono initialisation of Tallec and Ollivier (2018) with T_max = "
+            "this: b_f = log(u), u uniform in [1, T_max - 1], and b_i = -b_f (GRU: b_z = log(u)); "
+            "0: off",
+            0, 1000000);
+  a.add_flag("curriculum", &s.curriculum,
+             "memory task: for the first half of the steps, draw each batch's gap uniformly from "
+             "1 to a limit that rises to the target gap");
+  a.add_flag("all-positions-loss", &s.all_positions_loss,
+             "memory task: a loss on every prediction (the filler ones are noise), not only on "
+             "the marker after the cue");
   add_setting_flag(a, "lowercase", &s.lowercase, "fold A-Z to a-z in the text and in --prime");
   add_setting_flag(
       a, "keep-crlf", &s.keep_crlf,
@@ -1084,6 +1134,7 @@ int compare_program(CompareFlags& f, const ArgParser& a, int argc, const char* c
   CompareSettings& s = f.settings;
   s.gaps = parse_gaps(f.gaps);
   s.models = parse_models(f.models);
+  if (a.given("forget-bias")) s.forget_bias = f.forget_bias;
   if (s.match_params && std::find(s.models.begin(), s.models.end(), "lstm") == s.models.end())
     throw UsageError(
         "--match-params widens the other models to the LSTM's size; add lstm to "
@@ -1100,7 +1151,13 @@ int compare_program(CompareFlags& f, const ArgParser& a, int argc, const char* c
     if (!a.given("layers")) s.layers = 1;
     if (!a.given("eval-every")) s.eval_every = 250;
     if (s.out.empty()) s.out = "samples/memory";
+    if (s.chrono == 1 || s.chrono == 2)
+      throw UsageError("--chrono: T_max must be at least 3 (u is drawn from [1, T_max - 1])");
   } else {
+    for (const char* memory_only :
+         {"gaps", "forget-bias", "chrono", "curriculum", "all-positions-loss"})
+      if (a.given(memory_only))
+        throw UsageError(std::string("--") + memory_only + " is for --task memory only");
     if (s.file.empty()) throw UsageError("missing FILE (see --help)");
     if (!a.given("steps") && !a.given("minutes")) s.minutes = 10;
     if (s.steps == 0 && s.minutes == 0)

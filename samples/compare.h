@@ -8,6 +8,7 @@
 //                k steps earlier, for each gap k ─► README.md, memory.svg, metrics.csv
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <ostream>
 #include <string>
@@ -45,6 +46,11 @@ struct CompareSettings {
   int max_lag = 100;                          // gradient flow: k = 1..max_lag
   int ngram_order = 7;                        // the Kneser-Ney reference line (0: none)
   std::vector<int> gaps{5, 10, 20, 50, 100};  // memory task
+  // The memory task's training (MemorySettings, samples/memory_task.h).
+  double forget_bias = NAN;         // the keep gate's bias b_f, b_z (NaN: the models' own, 1)
+  int chrono = 0;                   // T_max of the chrono initialisation (0: off)
+  bool curriculum = false;          // grow the gap over the first half of the steps
+  bool all_positions_loss = false;  // a loss on every prediction, not only the last
 };
 
 // ./compare's command line: the settings, and the text of --gaps and --models (read into
@@ -53,6 +59,7 @@ struct CompareFlags {
   CompareSettings settings;
   std::string gaps = "5,10,20,50,100";
   std::string models = "rnn,lstm,gru";
+  double forget_bias = 1;  // read into settings.forget_bias only when given
 };
 
 // ./compare's flags, writing into `flags`; those it shares with ./train_lstm come from the
@@ -69,15 +76,20 @@ int compare_program(CompareFlags& flags, const ArgParser& parsed, int argc,
 // `progress`. Throws std::runtime_error (one line) on bad input or an unwritable folder.
 void run_comparison(const CompareSettings& settings, std::ostream& progress);
 
-// The parameter count of the language model (network and head) `model` ("rnn", "lstm" or
-// "gru") for vocabulary V.
+// The models ./compare --models knows: "rnn", "lstm", "gru", then the LSTM variants of the
+// ablation study (lstm/lstm_variants.h): "lstm-nfg", "lstm-nog", "lstm-cifg", "lstm-noaf",
+// "lstm-fb0".
+const std::vector<std::string>& compared_models();
+
+// The parameter count of the language model (network and head) `model` (one of
+// compared_models()) for vocabulary V.
 std::int64_t parameter_count(const std::string& model, int V, int hidden, int layers);
 
 // The hidden size of `model` whose parameter count is closest to that of an LSTM of
 // lstm_hidden (--match-params).
 int hidden_matching_lstm(const std::string& model, int V, int lstm_hidden, int layers);
 
-// The blocks of H rows in each weight matrix of `model`: 1, 4 or 3.
+// The blocks of H rows in each weight matrix of `model`: 1 (RNN), 4 (LSTM), 3 (GRU), ...
 int gates_of(const std::string& model);
 
 // "data/shakespeare.txt" -> "shakespeare": the file name without folder and extension, which

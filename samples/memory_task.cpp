@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <string>
 
 #include "core/language_model.h"
 #include "gru/gru.h"
 #include "lstm/lstm.h"
+#include "lstm/lstm_variants.h"
 #include "rnn/rnn.h"
 #include "train/optimizer.h"
 #include "train/train_step.h"
@@ -42,6 +44,37 @@ void MemoryTask::make_batch(int gap, int B, Rng& rng, std::vector<int>& x, std::
       y[static_cast<std::size_t>(t) * B + b] = x[static_cast<std::size_t>(t + 1) * B + b];
   for (int b = 0; b < B; ++b)
     y[static_cast<std::size_t>(gap) * B + b] = marker[b];
+}
+
+void set_keep_gate_bias(float* params, const Layout& layout, const MemorySettings& s, Rng& rng) {
+  for (int l = 0;; ++l) {
+    const std::string p = "l" + std::to_string(l) + ".";
+    const int f = layout.find(p + "b_f"), z = layout.find(p + "b_z");
+    const int keep = f >= 0 ? f : z;  // the LSTM's forget gate or the GRU's update gate
+    if (keep < 0) return;             // past the last layer, or a model without the gate
+    Mat<float> b_keep = layout.view(params, keep);
+    if (s.chrono <= 0) {
+      if (!std::isnan(s.forget_bias)) fill(b_keep, static_cast<float>(s.forget_bias));
+      continue;
+    }
+    const int i = f >= 0 ? layout.find(p + "b_i") : -1;  // the GRU has no input gate
+    for (int c = 0; c < b_keep.cols; ++c) {
+      const double u = rng.uniform(1.0, s.chrono - 1.0);  // u ~ U(1, T_max - 1)
+      b_keep(0, c) = static_cast<float>(std::log(u));     // b_f = log(u)
+    }
+    if (i >= 0) {
+      Mat<float> b_i = layout.view(params, i);
+      for (int c = 0; c < b_i.cols; ++c)
+        b_i(0, c) = -b_keep(0, c);  // b_i = -b_f
+    }
+  }
+}
+
+int curriculum_gap(int gap, int step, int steps, bool curriculum, Rng& rng) {
+  const int half = steps / 2;
+  if (!curriculum || step >= half) return gap;
+  const int m = 1 + static_cast<int>(static_cast<std::int64_t>(gap - 1) * step / half);
+  return 1 + rng.below(m);  // uniform in [1, m]
 }
 
 namespace {
@@ -87,22 +120,25 @@ MemoryResult train_memory(int gap, const MemorySettings& s) {
   LanguageModel<Net> model(cfg);
   Rng init_rng(static_cast<std::uint64_t>(s.seed));
   model.init(init_rng);
-  // The training, curve and test sequences come from three generators of their own, so both
-  // models see the same sequences.
+  set_keep_gate_bias(model.params.data(), model.layout(), s, init_rng);
+  // The training, curve and test sequences (and the curriculum's gaps) come from generators
+  // of their own, so all models see the same sequences.
   Rng data_rng(static_cast<std::uint64_t>(s.seed) * 7919u + static_cast<std::uint64_t>(gap));
+  Rng gap_rng(static_cast<std::uint64_t>(s.seed) * 6700417u + 3);
   Optimizer opt("adam", model.params.size());
   std::vector<int> x, y, marker;
   std::vector<float> zero(model.state_layout(s.batch).size(), 0.0f), end(zero.size());
   MemoryResult result;
   result.parameters = static_cast<std::int64_t>(model.params.size());
-  StepRule rule;  // a constant learning rate, the loss of the last prediction only
+  StepRule rule;  // a constant learning rate
   rule.clip = s.clip;
-  rule.last_step_loss = true;
+  rule.last_step_loss = !s.all_positions_loss;
   using clock = std::chrono::steady_clock;
   for (int step = 1; step <= s.steps; ++step) {
     const auto t0 = clock::now();
-    MemoryTask::make_batch(gap, s.batch, data_rng, x, y, marker);
-    const Batch batch{s.batch, gap + 1, x.data(), y.data()};
+    const int k = curriculum_gap(gap, step - 1, s.steps, s.curriculum, gap_rng);
+    MemoryTask::make_batch(k, s.batch, data_rng, x, y, marker);
+    const Batch batch{s.batch, k + 1, x.data(), y.data()};
     train_step(model, opt, batch, nullptr, zero.data(), end.data(), s.lr, step - 1, rule);
     result.seconds += std::chrono::duration<double>(clock::now() - t0).count();
     if (step % s.eval_every == 0 || step == s.steps) {
@@ -121,5 +157,15 @@ MemoryResult train_memory(int gap, const MemorySettings& s) {
 template MemoryResult train_memory<Rnn<float>>(int, const MemorySettings&);
 template MemoryResult train_memory<Lstm<float>>(int, const MemorySettings&);
 template MemoryResult train_memory<Gru<float>>(int, const MemorySettings&);
+template MemoryResult train_memory<LstmVariant<float, Ablation::NoForgetGate>>(
+    int, const MemorySettings&);
+template MemoryResult train_memory<LstmVariant<float, Ablation::NoOutputGate>>(
+    int, const MemorySettings&);
+template MemoryResult train_memory<LstmVariant<float, Ablation::CoupledGates>>(
+    int, const MemorySettings&);
+template MemoryResult train_memory<LstmVariant<float, Ablation::NoOutputActivation>>(
+    int, const MemorySettings&);
+template MemoryResult train_memory<LstmVariant<float, Ablation::ForgetBiasZero>>(
+    int, const MemorySettings&);
 
 }  // namespace charnn

@@ -8,13 +8,16 @@
 //   k = 5:   D n c k a ?   ->  D
 //
 // Only that last prediction is predictable, so only it carries a loss
-// (LanguageModel::last_step_loss_and_grad). A model that forgets guesses one of 8 markers:
-// accuracy 1/8. docs/rnn-vs-lstm.md discusses what RNN and LSTM make of it.
+// (LanguageModel::last_step_loss_and_grad; MemorySettings::all_positions_loss puts one on every
+// prediction). A model that forgets guesses one of 8 markers: accuracy 1/8. docs/rnn-vs-lstm.md
+// discusses what RNN and LSTM make of it.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
+#include "core/params.h"
 #include "core/rng.h"
 #include "train/text.h"
 
@@ -45,7 +48,32 @@ struct MemorySettings {
   int seed = 1;
   int eval_every = 250;       // steps between accuracy measurements for the training curve
   int test_sequences = 2000;  // fresh sequences the final accuracy is measured on
+  // The bias of the gate that keeps the state, set after init: the LSTM's forget gate b_f, the
+  // GRU's update gate b_z (h_t = z ⊙ h_{t-1} + (1-z) ⊙ g_t). The RNN has no such gate. NaN
+  // keeps the model's own init: 1 for both, (I3) and (I4) (0 for the variant ForgetBiasZero).
+  double forget_bias = NAN;
+  // 0: off. Else T_max of the chrono initialisation (Tallec & Ollivier 2018), replacing
+  // forget_bias: b_f = log(u), u ~ U(1, T_max - 1) per unit, and b_i = -b_f for the LSTM; for
+  // the GRU b_z = log(u). A unit then forgets over about u steps.
+  int chrono = 0;
+  // Grow the gap: for the first half of the steps the gap of each batch is drawn uniformly
+  // from [1, m], m rising linearly from 1 to the target gap; the second half trains on the
+  // target gap alone.
+  bool curriculum = false;
+  // Loss on every prediction (the filler ones are noise) instead of the last one only.
+  bool all_positions_loss = false;
 };
+
+// Sets the keep-gate biases of every layer as settings.forget_bias and settings.chrono say. The
+// tensors are found by name in `layout`: "l<n>.b_f" (and "l<n>.b_i" for chrono) or "l<n>.b_z";
+// a model with neither is left as it is. Draws from `rng` only for chrono.
+void set_keep_gate_bias(float* params, const Layout& layout, const MemorySettings& settings,
+                        Rng& rng);
+
+// The gap of the batch before which `step` steps (of `steps`) were taken, for the target `gap`:
+// the target itself, or with a curriculum as MemorySettings::curriculum says. Draws from `rng`
+// only in the curriculum's first half.
+int curriculum_gap(int gap, int step, int steps, bool curriculum, Rng& rng);
 
 struct MemoryResult {
   double accuracy = 0;  // on test_sequences fresh sequences, argmax over the whole vocabulary
@@ -56,9 +84,10 @@ struct MemoryResult {
   std::vector<double> curve_accuracy;  // accuracy on 256 fresh sequences at those steps
 };
 
-// Trains a fresh Net (Rnn<float>, Lstm<float> or Gru<float>) from seed on new random batches of the given
-// gap with Adam, clipping and last-step loss, then measures its accuracy. Deterministic for a
-// seed and thread count.
+// Trains a fresh Net (Rnn<float>, Lstm<float>, Gru<float> or an LSTM variant) from seed on new
+// random batches of the given gap with Adam, clipping and the settings' loss, init and
+// curriculum, then measures its accuracy on the target gap. Deterministic for a seed and thread
+// count.
 template <class Net>
 MemoryResult train_memory(int gap, const MemorySettings& settings);
 

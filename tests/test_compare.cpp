@@ -412,6 +412,62 @@ TEST_CASE("a comparison of two chosen cells has their columns only, in the order
   CHECK(all(parse_xml(testing::read_file(s.out + "/loss.svg")), "polyline").size() == 8);
 }
 
+TEST_CASE("the memory task's keep-gate init: its own, a given bias, or chrono", "[compare]") {
+  MemorySettings s;
+  Rng rng(4);
+  LanguageModel<Lstm<float>> lstm({25, 6, 2});
+  Rng init(1);
+  lstm.init(init);
+  const std::vector<float> own = lstm.params;
+  set_keep_gate_bias(lstm.params.data(), lstm.layout(), s, rng);  // NaN: the model's own
+  CHECK(lstm.params == own);
+  s.forget_bias = 3;
+  set_keep_gate_bias(lstm.params.data(), lstm.layout(), s, rng);
+  for (const char* name : {"l0.b_f", "l1.b_f"}) {
+    const CMat<float> b =
+        lstm.layout().view<const float>(lstm.params.data(), lstm.layout().find(name));
+    for (int c = 0; c < b.cols; ++c)
+      CHECK(b(0, c) == 3.0f);
+  }
+  s.chrono = 200;
+  set_keep_gate_bias(lstm.params.data(), lstm.layout(), s, rng);
+  for (const char* layer : {"l0.", "l1."}) {
+    const Layout& L = lstm.layout();
+    const CMat<float> b_f =
+        L.view<const float>(lstm.params.data(), L.find(layer + std::string("b_f")));
+    const CMat<float> b_i =
+        L.view<const float>(lstm.params.data(), L.find(layer + std::string("b_i")));
+    for (int c = 0; c < b_f.cols; ++c) {
+      CHECK(b_f(0, c) >= 0.0f);                                 // log 1
+      CHECK(b_f(0, c) <= static_cast<float>(std::log(199.0)));  // log (T_max - 1)
+      CHECK(b_i(0, c) == -b_f(0, c));
+    }
+  }
+  LanguageModel<Gru<float>> gru({25, 6, 1});
+  set_keep_gate_bias(gru.params.data(), gru.layout(), s, rng);
+  const CMat<float> b_z =
+      gru.layout().view<const float>(gru.params.data(), gru.layout().find("l0.b_z"));
+  for (int c = 0; c < b_z.cols; ++c)
+    CHECK(b_z(0, c) >= 0.0f);
+  CHECK(b_z(0, 0) != b_z(0, 1));  // drawn per unit
+}
+
+TEST_CASE("the memory task's curriculum grows the gap over the first half, then holds it",
+          "[compare]") {
+  Rng rng(6);
+  for (int step = 0; step < 1000; ++step) {
+    CHECK(curriculum_gap(100, step, 1000, false, rng) == 100);
+    const int g = curriculum_gap(100, step, 1000, true, rng);
+    INFO("step " << step);
+    if (step >= 500) {
+      CHECK(g == 100);
+    } else {
+      CHECK(g >= 1);
+      CHECK(g <= 1 + 99 * step / 500);
+    }
+  }
+}
+
 TEST_CASE("the memory comparison writes its table and plot", "[compare]") {
   TempDir dir;
   CompareSettings s;

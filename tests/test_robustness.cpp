@@ -613,15 +613,25 @@ TEST_CASE("robustness: conflicting flags", "[robustness]") {
   CHECK(r.err == "compare: --task memory makes its own sequences; it takes no FILE\n");
   // --models: two or three different cells, and --match-params needs the LSTM to match.
   for (const auto& [models, message] : std::vector<std::pair<std::string, std::string>>{
-           {"rnn", "a comparison needs two or three of rnn, lstm and gru, got 'rnn'"},
+           {"rnn", "a comparison needs at least two models, got 'rnn'"},
            {"rnn,rnn", "rnn is named twice in 'rnn,rnn'"},
            {"rnn,transformer",
-            "expected two or three of rnn, lstm and gru separated by commas, got "
-            "'rnn,transformer'"}}) {
+            "expected rnn, lstm, gru or an LSTM variant (lstm-nfg, lstm-nog, lstm-cifg, "
+            "lstm-noaf, lstm-fb0) separated by commas, got 'rnn,transformer'"}}) {
     r = run_program(d, "compare", {"--task", "memory", "--models", models});
     CHECK(r.status == 2);
     CHECK(r.err == "compare: --models: " + message + "\n");
   }
+  for (const char* flag : {"--curriculum", "--all-positions-loss"}) {
+    r = run_program(d, "compare", {text, flag});
+    CHECK(r.status == 2);
+    CHECK(r.err == std::string("compare: ") + flag + " is for --task memory only\n");
+  }
+  r = run_program(d, "compare", {text, "--chrono", "200"});
+  CHECK(r.err == "compare: --chrono is for --task memory only\n");
+  r = run_program(d, "compare", {"--task", "memory", "--chrono", "2"});
+  CHECK(r.status == 2);
+  CHECK(r.err == "compare: --chrono: T_max must be at least 3 (u is drawn from [1, T_max - 1])\n");
   r = run_program(d, "compare", {"--task", "memory", "--models", "rnn,gru", "--match-params"});
   CHECK(r.status == 2);
   CHECK(r.err ==
