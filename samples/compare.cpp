@@ -957,8 +957,8 @@ void run_memory(const CompareSettings& s, std::ostream& progress) {
   else if (!std::isnan(s.forget_bias))
     md << ", the LSTM's b_f and the GRU's b_z started at " << number(s.forget_bias);
   if (s.curriculum)
-    md << ", a curriculum (for the first half of the steps each batch's gap is drawn from 1 to "
-          "a limit rising to k)";
+    md << ", a curriculum (each batch's gap drawn from 1 to a limit that rises to k over the "
+          "first half of the steps and then stays at k)";
   md << (s.all_positions_loss ? ", a loss on every prediction"
                               : ", a loss on the marker's prediction only")
      << ". Accuracy: the most likely character after the cue, on 2,000 fresh sequences.\n\n";
@@ -1118,8 +1118,8 @@ ArgParser compare_flags(CompareFlags& f) {
             "0: off",
             0, 1000000);
   a.add_flag("curriculum", &s.curriculum,
-             "memory task: for the first half of the steps, draw each batch's gap uniformly from "
-             "1 to a limit that rises to the target gap");
+             "memory task: draw each batch's gap uniformly from 1 to a limit that rises to the "
+             "target gap over the first half of the steps, then stays there");
   a.add_flag("all-positions-loss", &s.all_positions_loss,
              "memory task: a loss on every prediction (the filler ones are noise), not only on "
              "the marker after the cue");

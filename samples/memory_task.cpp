@@ -71,9 +71,10 @@ void set_keep_gate_bias(float* params, const Layout& layout, const MemorySetting
 }
 
 int curriculum_gap(int gap, int step, int steps, bool curriculum, Rng& rng) {
-  const int half = steps / 2;
-  if (!curriculum || step >= half) return gap;
-  const int m = 1 + static_cast<int>(static_cast<std::int64_t>(gap - 1) * step / half);
+  if (!curriculum) return gap;
+  const std::int64_t half = std::max(1, steps / 2);
+  const int m =
+      1 + static_cast<int>(std::min<std::int64_t>(gap - 1, std::int64_t{gap - 1} * step / half));
   return 1 + rng.below(m);  // uniform in [1, m]
 }
 

@@ -56,9 +56,9 @@ struct MemorySettings {
   // forget_bias: b_f = log(u), u ~ U(1, T_max - 1) per unit, and b_i = -b_f for the LSTM; for
   // the GRU b_z = log(u). A unit then forgets over about u steps.
   int chrono = 0;
-  // Grow the gap: for the first half of the steps the gap of each batch is drawn uniformly
-  // from [1, m], m rising linearly from 1 to the target gap; the second half trains on the
-  // target gap alone.
+  // Grow the gap: the gap of each batch is drawn uniformly from [1, m], m rising linearly from
+  // 1 to the target gap over the first half of the steps and staying there. The model must
+  // then hold the marker until the cue, wherever it comes.
   bool curriculum = false;
   // Loss on every prediction (the filler ones are noise) instead of the last one only.
   bool all_positions_loss = false;
@@ -71,8 +71,8 @@ void set_keep_gate_bias(float* params, const Layout& layout, const MemorySetting
                         Rng& rng);
 
 // The gap of the batch before which `step` steps (of `steps`) were taken, for the target `gap`:
-// the target itself, or with a curriculum as MemorySettings::curriculum says. Draws from `rng`
-// only in the curriculum's first half.
+// the target itself, or with a curriculum as MemorySettings::curriculum says (one draw of
+// `rng`).
 int curriculum_gap(int gap, int step, int steps, bool curriculum, Rng& rng);
 
 struct MemoryResult {
