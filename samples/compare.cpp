@@ -581,7 +581,7 @@ void write_text_results(const CompareSettings& s, const Corpus& corpus, const En
      << number(s.reset) << ", the same draws for every model), Adam, learning rate " << number(s.lr)
      << " x " << number(s.lr_decay) << " every " << s.lr_decay_every << " steps, clip "
      << number(s.clip) << ", dropout " << number(s.dropout) << ", seed " << s.seed << ", "
-     << s.threads << " threads"
+     << s.threads << (s.threads == 1 ? " thread" : " threads")
      << (s.match_params ? ", every model widened to the LSTM's parameter count (--match-params)"
                         : "")
      << ". Text: " << format_count(static_cast<double>(corpus.train.size()))
@@ -949,7 +949,8 @@ void run_memory(const CompareSettings& s, std::ostream& progress) {
   md << "; for each gap a fresh model from seed " << s.seed << ", " << format_count(s.steps)
      << " steps of " << s.batch
      << " new random sequences (the same sequences for every model), Adam, learning rate "
-     << number(s.lr) << ", clip " << number(s.clip) << ", " << s.threads << " threads";
+     << number(s.lr) << ", clip " << number(s.clip) << ", " << s.threads
+     << (s.threads == 1 ? " thread" : " threads");
   if (s.chrono > 0)
     md << ", the keep gates started by the chrono initialisation with T_max = " << s.chrono
        << " (the LSTM's b_f = log u, u uniform in [1, " << s.chrono - 1

@@ -60,12 +60,12 @@ void set_keep_gate_bias(float* params, const Layout& layout, const MemorySetting
     const int i = f >= 0 ? layout.find(p + "b_i") : -1;  // the GRU has no input gate
     for (int c = 0; c < b_keep.cols; ++c) {
       const double u = rng.uniform(1.0, s.chrono - 1.0);  // u ~ U(1, T_max - 1)
-      b_keep(0, c) = static_cast<float>(std::log(u));     // b_f = log(u)
+      b_keep(0, c) = static_cast<float>(std::log(u));     // (V4) b_f = log(u)
     }
     if (i >= 0) {
       Mat<float> b_i = layout.view(params, i);
       for (int c = 0; c < b_i.cols; ++c)
-        b_i(0, c) = -b_keep(0, c);  // b_i = -b_f
+        b_i(0, c) = -b_keep(0, c);  // (V4) b_i = -b_f
     }
   }
 }
