@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/language_model.h"
+#include "gru/gru.h"
 #include "lstm/lstm.h"
 #include "rnn/rnn.h"
 #include "samples/inspect.h"
@@ -152,6 +153,37 @@ TEST_CASE("saturation counts a gate held open, one held closed and one half open
       CHECK(s.low[j] == (s.kind == "i" ? 1.0 : 0.0));
       CHECK(s.high[j] == (s.kind == "f" ? 1.0 : 0.0));
     }
+  }
+}
+
+TEST_CASE("a GRU recording keeps h and the gates z, r, g, and saturation counts z and r",
+          "[inspect]") {
+  Gru<float>::Config cfg;
+  cfg.vocab = 4;
+  cfg.hidden = 3;
+  cfg.layers = 2;
+  LanguageModel<Gru<float>> model(cfg);
+  std::fill(model.params.begin(), model.params.end(), 0.0f);
+  const Layout& layout = model.layout();
+  for (const char* name : {"l0.b_z", "l1.b_z"}) {  // z = σ(10): keeps h at every step
+    Mat<float> b = layout.view(model.params.data(), layout.find(name));
+    for (int j = 0; j < cfg.hidden; ++j)
+      b(0, j) = 10;
+  }
+  const std::vector<int> ids = {0, 1, 2, 3, 2, 1, 0, 1, 2, 3, 3};
+  const Recording rec = record(model, ids);
+  CHECK(rec.model == "gru");
+  for (int l = 0; l < 2; ++l)
+    for (const char* kind : {"h", "z", "r", "g"}) {
+      INFO(kind << " of layer " << l);
+      CHECK(rec.find(kind, l).values.size() == static_cast<std::size_t>(rec.steps) * 3);
+    }
+  const std::vector<Saturation> sats = saturation(rec);
+  REQUIRE(sats.size() == 4);  // z and r of each layer
+  for (const Saturation& s : sats) {
+    INFO(s.kind << " of layer " << s.layer);
+    for (int j = 0; j < 3; ++j)
+      CHECK(s.high[j] == (s.kind == "z" ? 1.0 : 0.0));  // r = σ(0) = 0.5: neither
   }
 }
 

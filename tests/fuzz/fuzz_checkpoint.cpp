@@ -27,6 +27,7 @@
 
 #include "core/fast/parallel.h"
 #include "core/language_model.h"
+#include "gru/gru.h"
 #include "lstm/lstm.h"
 #include "rnn/rnn.h"
 #include "tests/fuzz/fuzz_check.h"
@@ -117,6 +118,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   if (ck.model == charnn::Rnn<float>::kName) use_model<charnn::Rnn<float>>(ck);
   if (ck.model == charnn::Lstm<float>::kName) use_model<charnn::Lstm<float>>(ck);
+  if (ck.model == charnn::Gru<float>::kName) use_model<charnn::Gru<float>>(ck);
 
   // Saving what was parsed gives the same bytes (save_checkpoint applies the same structure
   // checks as the parser, so it must not refuse).

@@ -1,5 +1,5 @@
 // Writes the seed corpus of fuzz_checkpoint: real checkpoints, made at run time by the very
-// training code of ./train_rnn and ./train_lstm (charnn::Trainer) on a tiny text, so that no
+// training code of ./train_rnn, ./train_lstm and ./train_gru (charnn::Trainer) on a tiny text, so that no
 // binary file needs to be committed and the seeds follow the format whenever it changes.
 //
 //   make_seeds WORK_DIR CORPUS_DIR
@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "gru/gru.h"
 #include "lstm/lstm.h"
 #include "rnn/rnn.h"
 #include "train/checkpoint.h"
@@ -74,6 +75,7 @@ int main(int argc, char** argv) {
         {"lstm-rmsprop-2layers",
          "lstm",
          {"--hidden", "2", "--layers", "2", "--optimizer", "rmsprop", "--lowercase"}},
+        {"gru-adam-2layers", "gru", {"--hidden", "3", "--layers", "2", "--optimizer", "adam"}},
     };
     for (const Run& run : runs) {
       const std::string ckpt = work + "/" + run.name + ".ckpt";
@@ -82,6 +84,8 @@ int main(int argc, char** argv) {
       args.insert(args.end(), {"--checkpoint", ckpt});
       if (run.model == "rnn")
         train<charnn::Rnn<float>>("train_rnn", args);
+      else if (run.model == "gru")
+        train<charnn::Gru<float>>("train_gru", args);
       else
         train<charnn::Lstm<float>>("train_lstm", args);
       add_seeds(ckpt, corpus, run.name);

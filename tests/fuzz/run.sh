@@ -61,13 +61,13 @@ stale() {
   return 1
 }
 
-# The library: every .cpp of core/, util/, rnn/, lstm/ and train/, as an archive,
+# The library: every .cpp of core/, util/, rnn/, lstm/, gru/ and train/, as an archive,
 # so each target links only the objects it uses.
 lib=$out/libcharnn-fuzz.a
 objects=()
 relink=0
 shopt -s nullglob  # a folder without .cpp files (core/ has only headers) adds nothing
-for src in core/*.cpp core/fast/*.cpp util/*.cpp rnn/*.cpp lstm/*.cpp train/*.cpp; do
+for src in core/*.cpp core/fast/*.cpp util/*.cpp rnn/*.cpp lstm/*.cpp gru/*.cpp train/*.cpp; do
   [[ $src == *_main.cpp ]] && continue
   obj=$out/obj/${src//\//_}
   obj=${obj%.cpp}.o
