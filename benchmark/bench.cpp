@@ -220,12 +220,14 @@ std::vector<Product> products(const Config& c, int V) {
   const int G = gates(c), H = c.hidden, N = c.batch * c.seq_len;
   std::vector<Product> p;
   if (c.model == Gru<float>::kName) {  // the candidate's product reads r ⊙ h: two products
-    p.push_back({"recurrent forward  h U_zr^T", c.batch, 2 * H, H, c.layers, Form::RecurrentABt});
-    p.push_back({"recurrent forward  q U_g^T", c.batch, H, H, c.layers, Form::RecurrentABt});
-    p.push_back({"recurrent backward da_g U_g", c.batch, H, H, c.layers, Form::RecurrentAB});
-    p.push_back({"recurrent backward da_zr U_zr", c.batch, H, 2 * H, c.layers, Form::RecurrentAB});
-    p.push_back({"weight gradient    dA_zr^T H", 2 * H, H, N, c.layers, Form::AtB});
-    p.push_back({"weight gradient    dA_g^T Q", H, H, N, c.layers, Form::AtB});
+    p.push_back(
+        {"recurrent forward zr  h U_zr^T", c.batch, 2 * H, H, c.layers, Form::RecurrentABt});
+    p.push_back({"recurrent forward g  q U_g^T", c.batch, H, H, c.layers, Form::RecurrentABt});
+    p.push_back({"recurrent backward g  da_g U_g", c.batch, H, H, c.layers, Form::RecurrentAB});
+    p.push_back(
+        {"recurrent backward zr  da_zr U_zr", c.batch, H, 2 * H, c.layers, Form::RecurrentAB});
+    p.push_back({"weight gradient zr  dA_zr^T H", 2 * H, H, N, c.layers, Form::AtB});
+    p.push_back({"weight gradient g  dA_g^T Q", H, H, N, c.layers, Form::AtB});
   } else {
     p.push_back({"recurrent forward  h U^T", c.batch, G * H, H, c.layers, Form::RecurrentABt});
     p.push_back({"recurrent backward dz U", c.batch, H, G * H, c.layers, Form::RecurrentAB});
