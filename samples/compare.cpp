@@ -359,7 +359,8 @@ struct Contender : Entrant {
   using Model = LanguageModel<Net>;
   Model model;
   Optimizer opt;
-  Rng rng;  // dropout masks
+  Rng rng;              // dropout masks
+  Layout state_layout;  // of the carried state, (B,H) per tensor, built once
   std::vector<float> state;
 
   Contender(const char* plot_color, const typename Net::Config& cfg, const CompareSettings& s)
@@ -371,7 +372,8 @@ struct Contender : Entrant {
     lr = s.lr;
     Rng init(static_cast<std::uint64_t>(s.seed));
     model.init(init);
-    state.assign(model.state_layout(s.batch).size(), 0.0f);
+    state_layout = model.state_layout(s.batch);
+    state.assign(state_layout.size(), 0.0f);
   }
 
   void train(const Batch& batch, std::int64_t step, const CompareSettings& s) override {
@@ -413,7 +415,7 @@ struct Contender : Entrant {
   }
 
   void zero_state(const std::vector<char>& reset) override {
-    zero_streams(model.state_layout(static_cast<int>(reset.size())), state.data(), reset);
+    zero_streams(state_layout, state.data(), reset);
   }
 
   std::int64_t parameters() const override {
